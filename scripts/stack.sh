@@ -184,8 +184,18 @@ write_env() {
   } >"$ENV_FILE"
 }
 
+# The promoter's worker, for the sandbox run: stack.sh stop ends it with the rest.
+cmd_worker() {
+  [ -f "$ENV_FILE" ] || die "stack not started"
+  if alive worker; then return 0; fi
+  (set -a; source "$ENV_FILE"; set +a; cd "$ROOT" && start_proc worker node --import tsx worker/main.ts)
+  wait_for worker 60 grep -q 'worker running' "$LOGS/worker.log"
+  log "worker up (log: $LOGS/worker.log)"
+}
+
 components() {
   local spec
+  alive worker && echo worker
   echo temporal
   for spec in $DLRN_INSTANCES; do echo "dlrn-${spec%%:*}"; done
   echo repos registry-source registry-target sftp | tr ' ' '\n'
@@ -216,7 +226,7 @@ cmd_start() {
 
 cmd_stop() {
   local c
-  for c in $(components | tac); do stop_proc "$c"; done
+  for c in worker $(components | tac); do stop_proc "$c"; done
   log "stack '$STACK_PROFILE' stopped"
 }
 
@@ -232,6 +242,7 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  worker) cmd_worker ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|worker|env" >&2; exit 2 ;;
 esac

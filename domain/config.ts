@@ -1,0 +1,379 @@
+// Release configuration: parse a release file (the old promoter's format plus our keys) into one normalised,
+// camelCase ReleaseConfig. Pure (no Node builtins): workflow code imports these types; config-file.ts reads files.
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ErrorCode, PromoterError } from './errors.js';
+import { IGNORED_OLD_KEYS, releaseFileShape, type PromoterClient, type Weekday } from './config-schema.js';
+
+export { PROMOTER_CLIENTS, parseDuration, type PromoterClient, type Weekday } from './config-schema.js';
+
+export interface PromotionWindow {
+  days: Weekday[];
+  /** "HH:MM"; an end before the start means the window runs past midnight. */
+  start: string;
+  end: string;
+  timezone: string;
+}
+
+export interface PromotionConfig {
+  targetLabel: string;
+  candidateLabel: string;
+  /** Deduplicated: the old promoter kept them in a set. */
+  criteria: string[];
+  /** criteria job -> jobs that may stand in for it. Never mutated (the old promoter's bug). */
+  alternativeCriteria: Record<string, string[]>;
+  soakSeconds: number;
+  approvalRequired: boolean;
+  /** Empty: promote at any time. */
+  windows: PromotionWindow[];
+  hold: boolean;
+}
+
+export interface RegistryConfig {
+  name: string;
+  /** host[:port], no scheme. */
+  url: string;
+  namespace: string;
+  tlsVerify: boolean;
+  usernameEnv?: string;
+  passwordEnv?: string;
+  passwordFile?: string;
+}
+
+export interface ReleaseConfig {
+  release: string;
+  distroName: string;
+  distroVersion: string;
+  /** e.g. 'centos9'. */
+  distro: string;
+  /** No trailing slash. */
+  apiUrl: string;
+  /** Ends with a slash. */
+  baseUrl: string;
+  sourceNamespace: string;
+  targetNamespace: string;
+  latestHashesCount: number;
+  /** In execution order: registries, qcow, DLRN last. */
+  allowedClients: PromoterClient[];
+  dryRun: boolean;
+  manifestPush: boolean;
+  ppcManifests: boolean;
+  createPrevious: boolean;
+  logFile?: string;
+  dlrnApi: { host?: string; endpoint?: string; scheme: 'http' | 'https'; port?: number };
+  /** In file order; see stageOrder() for the order to evaluate them in. */
+  promotions: PromotionConfig[];
+  registries: { source: RegistryConfig; targets: RegistryConfig[] };
+  containers?: { images: string[]; prefix: string; exclude: string[] };
+  imageServer?: {
+    host: string;
+    port: number;
+    user: string;
+    root: string;
+    keyFileEnv?: string;
+    keyFile?: string;
+    images: string[];
+  };
+  schedule: { intervalSeconds: number; jitterSeconds: number; paused: boolean };
+  /** What the labels hold: commit/distro(/extended) hashes, or aggregate hashes of a component pipeline. */
+  hashKind: 'commit' | 'aggregate';
+  /** Old-promoter keys present in the file and ignored, so a caller can warn about them. */
+  ignoredKeys: string[];
+}
+
+type ReleaseFile = z.output<z.ZodObject<typeof releaseFileShape>>;
+type RegistryFile = NonNullable<NonNullable<ReleaseFile['registries']>['source']>;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Checks across fields. Runs even when fields have problems (so every problem is reported at once), hence it
+ * reads the partly parsed value defensively.
+ */
+function crossFieldChecks(value: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (value.api_url === undefined && !(typeof value.dlrn_api_host === 'string' && value.dlrn_api_host !== '')) {
+    problem(['api_url'], 'expected an http(s) URL of the DLRN API, or dlrn_api_host to derive it from');
+  }
+  if (!isRecord(value.promotions)) return;
+  const candidateOf = new Map<string, string>();
+  for (const [target, p] of Object.entries(value.promotions)) {
+    if (!isRecord(p)) continue;
+    if (p.candidate_label === target) {
+      problem(['promotions', target, 'candidate_label'], `expected a label other than the target (got "${target}")`);
+    } else if (typeof p.candidate_label === 'string') {
+      candidateOf.set(target, p.candidate_label);
+    }
+    if (isRecord(p.alternative_criteria) && Array.isArray(p.criteria)) {
+      for (const job of Object.keys(p.alternative_criteria)) {
+        if (!p.criteria.includes(job))
+          problem(['promotions', target, 'alternative_criteria', job], 'expected a job listed in criteria');
+      }
+    }
+  }
+  // Each target has one candidate label, so a cycle is found by following candidates from each target.
+  const inCycle = new Set<string>();
+  for (const start of candidateOf.keys()) {
+    if (inCycle.has(start)) continue;
+    const chain = [start];
+    let next = candidateOf.get(start);
+    while (next !== undefined && next !== start && candidateOf.has(next) && !chain.includes(next)) {
+      chain.push(next);
+      next = candidateOf.get(next);
+    }
+    if (next !== start) continue;
+    chain.forEach((t) => inCycle.add(t));
+    problem(
+      ['promotions', start, 'candidate_label'],
+      `expected candidate labels that do not lead back to this target (got the cycle ${[...chain, start].join(' <- ')})`,
+    );
+  }
+}
+
+function toRegistry(name: string, r: RegistryFile | undefined, url: string, namespace: string): RegistryConfig {
+  return {
+    name,
+    url: r?.url ?? url,
+    namespace: r?.namespace ?? namespace,
+    tlsVerify: r?.tls_verify ?? true,
+    usernameEnv: r?.username_env,
+    passwordEnv: r?.password_env,
+    passwordFile: r?.password_file,
+  };
+}
+
+function toReleaseConfig(f: ReleaseFile): ReleaseConfig {
+  const distro = f.distro ?? `${f.distro_name}${f.distro_version}`;
+  const scheme = f.dlrn_api_scheme ?? 'https';
+  const port = f.dlrn_api_port === undefined || f.dlrn_api_port === '' ? undefined : Number(f.dlrn_api_port);
+  // Like the old promoter's constructor (minus its port probing): master's API is the "-uc" instance.
+  const derivedApi = () =>
+    `${scheme}://${f.dlrn_api_host}${port ? `:${port}` : ''}/api-${distro}-${f.release === 'master' ? 'master-uc' : f.release}`;
+  const apiUrl = (f.api_url ?? derivedApi()).replace(/\/+$/, '');
+  const baseUrl = f.base_url ?? `${new URL(apiUrl).origin}/${distro}-${f.release}/`;
+  const sourceNamespace = f.source_namespace ?? `tripleo${f.release}`;
+  const targetNamespace = f.target_namespace ?? `tripleo${f.release}`;
+  return {
+    release: f.release,
+    distroName: f.distro_name,
+    distroVersion: f.distro_version,
+    distro,
+    apiUrl,
+    baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
+    sourceNamespace,
+    targetNamespace,
+    latestHashesCount: f.latest_hashes_count,
+    allowedClients: f.allowed_clients ?? ['registries_client', 'qcow_client', 'dlrn_client'],
+    dryRun: f.dry_run,
+    manifestPush: f.manifest_push,
+    ppcManifests: f.ppc_manifests,
+    createPrevious: f.create_previous,
+    logFile: f.log_file,
+    dlrnApi: { host: f.dlrn_api_host, endpoint: f.dlrn_api_endpoint, scheme, port },
+    promotions: Object.entries(f.promotions).map(([targetLabel, p]) => ({
+      targetLabel,
+      candidateLabel: p.candidate_label,
+      criteria: p.criteria,
+      alternativeCriteria: p.alternative_criteria ?? {},
+      soakSeconds: p.soak_time ?? 0,
+      approvalRequired: p.approval_required,
+      windows: p.promotion_windows ?? [],
+      hold: p.hold,
+    })),
+    // The old promoter's registries: quay.rdoproject.org as the source, quay.io as the only target.
+    registries: {
+      source: toRegistry('source', f.registries?.source, 'quay.rdoproject.org', sourceNamespace),
+      targets: (f.registries?.targets ?? [{ name: 'quay.io', url: 'quay.io', tls_verify: true }]).map((t) =>
+        toRegistry(t.name, t, t.url, targetNamespace),
+      ),
+    },
+    containers: f.containers,
+    imageServer: f.image_server,
+    schedule: f.schedule ?? { intervalSeconds: 600, jitterSeconds: 0, paused: false },
+    hashKind: f.hash_kind,
+    ignoredKeys: IGNORED_OLD_KEYS.filter((k) => f[k] !== undefined),
+  };
+}
+
+const releaseFileObject = z
+  .strictObject(releaseFileShape, {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `expected one of the keys ${Object.keys(releaseFileShape).join(', ')}`
+        : 'expected a mapping of release settings {release, distro_name, ..., promotions}',
+  })
+  .meta({
+    title: 'rdo-promoter release file',
+    description: "One release's promotions: the old DLRN API promoter's release file plus rdo-promoter's own keys.",
+  });
+
+/** The release file schema: input is the YAML as written, output the normalised ReleaseConfig. */
+export const releaseConfigSchema = releaseFileObject
+  .superRefine((v, ctx) => crossFieldChecks(v as unknown as Record<string, unknown>, ctx), {
+    when: (payload) => isRecord(payload.value),
+  })
+  .transform(toReleaseConfig);
+
+/** JSON Schema of the file as written (for editors and config/release.schema.json). */
+export function releaseConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(releaseFileObject, { io: 'input' }) as Record<string, unknown>;
+}
+
+// --- problems --------------------------------------------------------------------------------------------------
+
+type Path = readonly PropertyKey[];
+const formatPath = (path: Path) =>
+  path.length === 0
+    ? '(top level)'
+    : path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+
+function valueAt(root: unknown, path: Path): unknown {
+  let node = root;
+  for (const key of path) {
+    if (Array.isArray(node) && typeof key === 'number') node = node[key];
+    else if (isRecord(node) && typeof key === 'string') node = node[key];
+    else return undefined;
+  }
+  return node;
+}
+
+const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
+/** Shows scalars, but only the shape of collections: they might hold a secret. */
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null (an empty value)';
+  if (typeof v === 'string') return clip(JSON.stringify(v));
+  if (Array.isArray(v)) {
+    return v.every((x) => ['string', 'number', 'boolean'].includes(typeof x))
+      ? clip(JSON.stringify(v))
+      : `a list of ${v.length} items`;
+  }
+  if (isRecord(v)) return `a mapping with keys ${clip(Object.keys(v).join(', '))}`;
+  return String(v);
+}
+
+// Used only where a schema has no message of its own.
+const fallbackMessage: z.core.$ZodErrorMap = (iss) => {
+  switch (iss.code) {
+    case 'invalid_type':
+      return `expected ${iss.expected}`;
+    case 'too_small':
+      return `expected at least ${String(iss.minimum)}`;
+    case 'too_big':
+      return `expected at most ${String(iss.maximum)}`;
+    case 'invalid_value':
+      return `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return undefined;
+  }
+};
+
+const SECRET_KEY_RE = /(^|_)(password|passwd|token|secret|secret_?key|api_?key|private_?key)$/i;
+
+/** Secrets live in the environment or in files, never in a release file that is committed to git. */
+function literalSecrets(node: unknown, path: PropertyKey[] = []): { path: PropertyKey[]; key: string }[] {
+  if (Array.isArray(node)) return node.flatMap((v, i) => literalSecrets(v, [...path, i]));
+  if (!isRecord(node)) return [];
+  return Object.entries(node).flatMap(([key, v]) =>
+    SECRET_KEY_RE.test(key) && v !== null && typeof v !== 'object'
+      ? [{ path: [...path, key], key }]
+      : literalSecrets(v, [...path, key]),
+  );
+}
+
+function problemsOf(issues: readonly z.core.$ZodIssue[], raw: unknown, skip: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  for (const iss of issues) {
+    if (iss.code === 'unrecognized_keys') {
+      for (const key of iss.keys) {
+        const path = formatPath([...iss.path, key]);
+        if (!skip.has(path)) problems.push(`${path}: ${iss.message} (got an unknown key)`);
+      }
+    } else if (iss.code === 'invalid_key') {
+      // A bad mapping key (a target label): show the key itself, not the value under it.
+      const key = iss.path[iss.path.length - 1];
+      problems.push(
+        `${formatPath(iss.path)}: ${iss.issues[0]?.message ?? iss.message} (got ${JSON.stringify(String(key))})`,
+      );
+    } else {
+      const value = valueAt(raw, iss.path);
+      const what = iss.path.length === 0 && value == null ? 'an empty document' : describeValue(value);
+      const got = iss.message.includes('(got ') ? '' : ` (got ${what})`;
+      problems.push(`${formatPath(iss.path)}: ${iss.message}${got}`);
+    }
+  }
+  return problems;
+}
+
+function configError(file: string, problems: string[]): PromoterError {
+  const n = problems.length;
+  return new PromoterError(
+    ErrorCode.Config,
+    `Invalid release configuration ${file} (${n} problem${n === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`,
+    {
+      context: { file, problems },
+      suggestion: 'Fix the keys listed; config/release.schema.json describes every key, its type and default.',
+    },
+  );
+}
+
+/**
+ * Parses a release file's text. `file` only names it in messages. Throws one PromoterError(ErrorCode.Config)
+ * listing every problem as "<file>: <key.path>: expected ... (got ...)" (YAML syntax errors as "<file>:<line>:<col>").
+ */
+export function parseReleaseConfig(text: string, file: string): ReleaseConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw configError(
+      file,
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        const what = e.message.split(' at line ')[0]?.split('\n')[0] ?? e.code;
+        return `${file}:${pos ? `${pos.line}:${pos.col}` : '?'}: YAML syntax error: ${what}`;
+      }),
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw configError(file, [`${file}: (top level): expected plain YAML data (got ${(err as Error).message})`]);
+  }
+  const secrets = literalSecrets(raw);
+  const secretProblems = secrets.map(
+    ({ path, key }) =>
+      `${formatPath(path)}: expected ${key}_env naming an environment variable that holds it (or ${key}_file, a path); ` +
+      'secrets never go in the file (got a literal value)',
+  );
+  const result = releaseConfigSchema.safeParse(raw, { error: fallbackMessage });
+  const skip = new Set(secrets.map((s) => formatPath(s.path)));
+  const problems = [...secretProblems, ...(result.success ? [] : problemsOf(result.error.issues, raw, skip))];
+  if (problems.length > 0 || !result.success)
+    throw configError(
+      file,
+      [...new Set(problems)].map((p) => `${file}: ${p}`),
+    );
+  return result.data;
+}
+
+/**
+ * Target labels in evaluation order: file order, except that a stage comes after the stage producing its
+ * candidate label, so a hash can advance through a whole chain in one pass.
+ */
+export function stageOrder(cfg: Pick<ReleaseConfig, 'promotions'>): string[] {
+  const targets = new Set(cfg.promotions.map((p) => p.targetLabel));
+  const ordered: string[] = [];
+  const pending = [...cfg.promotions];
+  while (pending.length > 0) {
+    const i = pending.findIndex((p) => !targets.has(p.candidateLabel) || ordered.includes(p.candidateLabel));
+    // A cycle cannot pass validation; fall back to file order rather than loop forever.
+    const [next] = pending.splice(i === -1 ? 0 : i, 1);
+    if (next) ordered.push(next.targetLabel);
+  }
+  return ordered;
+}
+
+/** Where the qcow2 images of a hash live on the image server (same layout as the old promoter). */
+export function qcowHashDir(cfg: Pick<ReleaseConfig, 'distro' | 'release'>, root: string, fullHash: string): string {
+  return `${root}/${cfg.distro}/${cfg.release}/rdo_trunk/${fullHash}/`;
+}

@@ -1,0 +1,170 @@
+// Fills a running stack with the sandbox data: DLRN databases and repo trees, container images in the registries,
+// qcow2 directories on the image server. Idempotent: each part keeps a marker with the digest of what it loaded.
+//   npx tsx scripts/sandbox/load.ts            (STACK_PROFILE=sandbox|test)
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pLimit from 'p-limit';
+import { stringify } from 'yaml';
+import { dlrnFixture, packagesJson, writeRepoTree } from './dlrn-data.js';
+import {
+  buildByKey,
+  DISTRO,
+  IMAGE_NAMES,
+  IMAGE_PREFIX,
+  MULTI_ARCH_IMAGES,
+  QCOW_FILES,
+  sandboxModel,
+  type SandboxRelease,
+} from './model.js';
+import { OciLayout } from './oci.js';
+import { dlrnVarName, readStackEnv, requireVar, ROOT, type StackEnv } from './stack-env.js';
+
+const run = promisify(execFile);
+/** Labels whose artifacts the promoter moves, so the registries and the image server hold them today. */
+export const ARTIFACT_LABELS = ['tripleo-ci-testing', 'current-tripleo', 'current-tripleo-rdo'];
+
+const digestOf = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
+const marked = (file: string, digest: string) => existsSync(file) && readFileSync(file, 'utf8') === digest;
+
+async function loadDlrn(env: StackEnv, rel: SandboxRelease, repoBaseUrl: string): Promise<boolean> {
+  const dir = requireVar(env, `${dlrnVarName(rel.release)}_DIR`);
+  const fixture = dlrnFixture(rel);
+  const digest = digestOf({ fixture, repoBaseUrl });
+  const marker = join(dir, '.sandbox-loaded');
+  if (existsSync(marker)) {
+    if (marked(marker, digest)) return false;
+    throw new Error(`${dir} holds other sandbox data; reset it with: bash scripts/sandbox.sh --reset`);
+  }
+  writeFileSync(join(dir, 'data', 'packages.json'), JSON.stringify(packagesJson(rel)));
+  writeRepoTree(rel, join(dir, 'data', 'repos'), repoBaseUrl);
+  const fixtureFile = join(dir, 'sandbox-fixture.yaml');
+  writeFileSync(fixtureFile, stringify(fixture));
+  await run(
+    join(ROOT, '.tools', 'venv-dlrn', 'bin', 'python'),
+    [
+      join(ROOT, 'scripts', 'dlrn', 'load.py'),
+      join(dir, 'projects.ini'),
+      `sqlite:///${join(dir, 'dlrn.sqlite')}`,
+      fixtureFile,
+      requireVar(env, 'DLRNAPI_USERNAME'),
+      requireVar(env, 'DLRNAPI_PASSWORD_FILE'),
+    ],
+    { env: { ...process.env, PYTHONPATH: join(ROOT, 'scripts', 'dlrn') } },
+  );
+  writeFileSync(marker, digest);
+  return true;
+}
+
+/** A docker-style auth file, so registry passwords never appear on a command line. */
+export function registryAuthFile(env: StackEnv): string {
+  const file = join(requireVar(env, 'STACK_STATE_DIR'), 'secrets', 'registry-auth.json');
+  const password = readFileSync(requireVar(env, 'TARGET_REGISTRY_PASSWORD_FILE'), 'utf8').trim();
+  const auth = Buffer.from(`${requireVar(env, 'TARGET_REGISTRY_USERNAME')}:${password}`).toString('base64');
+  writeFileSync(file, JSON.stringify({ auths: { [requireVar(env, 'TARGET_REGISTRY')]: { auth } } }), { mode: 0o600 });
+  return file;
+}
+
+async function loadImages(env: StackEnv, rel: SandboxRelease): Promise<number> {
+  const state = requireVar(env, 'STACK_STATE_DIR');
+  const [src, dst] = [requireVar(env, 'SOURCE_REGISTRY'), requireVar(env, 'TARGET_REGISTRY')];
+  const current = Object.fromEntries(ARTIFACT_LABELS.map((l) => [l, rel.labels[l]!.at(-1)!]));
+  const digest = digestOf({ artifacts: rel.artifacts.map((k) => buildByKey(rel, k).fullHash), current, IMAGE_NAMES });
+  const marker = join(state, 'registry', `.sandbox-${rel.release}`);
+  if (marked(marker, digest)) return 0;
+
+  const layout = new OciLayout(join(state, 'oci', rel.release));
+  const copies: string[][] = [];
+  for (const key of rel.artifacts) {
+    const tag = buildByKey(rel, key).fullHash;
+    for (const name of IMAGE_NAMES) {
+      const ref = `${name}-${key}`;
+      layout.add(ref, name, tag, MULTI_ARCH_IMAGES.has(name) ? ['amd64', 'ppc64le'] : ['amd64']);
+      const image = `${IMAGE_PREFIX}${name}`;
+      const tags = Object.entries(current)
+        .filter(([, k]) => k === key)
+        .map(([label]) => label);
+      for (const t of [tag, ...tags])
+        copies.push([`oci:${layout.dir}:${ref}`, `docker://${src}/${rel.sourceNamespace}/${image}:${t}`]);
+      // The target registry holds what earlier promotions pushed: the current hash of each label, both tags.
+      for (const label of tags) {
+        for (const t of [tag, label])
+          copies.push([`oci:${layout.dir}:${ref}`, `docker://${dst}/${rel.targetNamespace}/${image}:${t}`]);
+      }
+    }
+  }
+  layout.save();
+  const authfile = registryAuthFile(env);
+  // Copies into one repository run one after another: parallel pushes of the same blobs race in the registry.
+  const byRepo = new Map<string, string[][]>();
+  for (const c of copies) {
+    const repo = c[1]!.replace(/:[^:/]+$/, '');
+    byRepo.set(repo, [...(byRepo.get(repo) ?? []), c]);
+  }
+  const limit = pLimit(4);
+  await Promise.all(
+    [...byRepo.values()].map((group) =>
+      limit(async () => {
+        for (const [from, to] of group) {
+          await run('skopeo', [
+            'copy',
+            '--all',
+            '--quiet',
+            '--dest-tls-verify=false',
+            '--dest-authfile',
+            authfile,
+            from!,
+            to!,
+          ]);
+        }
+      }),
+    ),
+  );
+  writeFileSync(marker, digest);
+  return copies.length;
+}
+
+function loadQcow(env: StackEnv, rel: SandboxRelease): void {
+  const base = join(requireVar(env, 'IMAGE_SERVER_ROOT'), DISTRO, rel.release, 'rdo_trunk');
+  for (const key of rel.artifacts) {
+    const hash = buildByKey(rel, key).fullHash;
+    mkdirSync(join(base, hash), { recursive: true });
+    for (const f of QCOW_FILES) writeFileSync(join(base, hash, f), `${f} for ${rel.release} ${hash}\n`);
+  }
+  for (const label of ARTIFACT_LABELS) {
+    const history = rel.labels[label]!;
+    const links: [string, string | undefined][] = [
+      [label, history.at(-1)],
+      [`previous-${label}`, rel.labels[`previous-${label}`]?.at(-1)],
+    ];
+    for (const [name, key] of links) {
+      if (!key) continue;
+      rmSync(join(base, name), { force: true });
+      symlinkSync(buildByKey(rel, key).fullHash, join(base, name));
+    }
+  }
+}
+
+export async function loadSandbox(env: StackEnv): Promise<SandboxRelease[]> {
+  const repoUrl = requireVar(env, 'DLRN_REPO_URL');
+  const model = sandboxModel((r) => `${repoUrl}/${DISTRO}-${r}`);
+  for (const rel of model) {
+    if (!env[`${dlrnVarName(rel.release)}_URL`]) continue;
+    const t0 = Date.now();
+    const dlrn = await loadDlrn(env, rel, `${repoUrl}/${DISTRO}-${rel.release}`);
+    const images = await loadImages(env, rel);
+    loadQcow(env, rel);
+    const what = dlrn || images ? `DLRN ${dlrn ? 'loaded' : 'kept'}, ${images} image copies` : 'already loaded';
+    console.error(`sandbox ${rel.release}/${DISTRO}: ${what} (${Date.now() - t0} ms)`);
+  }
+  return model;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  loadSandbox(readStackEnv()).catch((err: unknown) => {
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
