@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Integration files share one stack: one file at a time (unit files are fast either way).
+    fileParallelism: false,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
@@ -13,8 +15,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
+          setupFiles: ['test/setup/quiet-runtime.ts'],
           poolOptions: { forks: { singleFork: true } },
-          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -1,0 +1,41 @@
+// Temporal connection from the standard environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+// TEMPORAL_TLS_*, TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE), read by Temporal's own envconfig package. With nothing
+// set it is the local dev server on 127.0.0.1:7233, namespace "default".
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+export const DEFAULT_TASK_QUEUE = 'rdo-promoter';
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
+}
+
+export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const cfg = loadClientConnectConfig({
+    overrideEnvVars: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+  });
+  const address = cfg.connectionOptions.address ?? '127.0.0.1:7233';
+  return {
+    address,
+    namespace: cfg.namespace ?? 'default',
+    taskQueue: env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    connectionOptions: { ...cfg.connectionOptions, address },
+  };
+}
+
+export async function connectClient(settings = temporalSettings()): Promise<Client> {
+  const connection = await Connection.connect(settings.connectionOptions);
+  return new Client({ connection, namespace: settings.namespace });
+}
+
+/** Web UI link for a workflow, when TEMPORAL_UI_URL is known (the local dev server's, or set by the operator). */
+export function workflowUiUrl(workflowId: string, runId?: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const base = env.TEMPORAL_UI_URL;
+  if (!base) return null;
+  const ns = encodeURIComponent(temporalSettings(env).namespace);
+  const run = runId ? `/${encodeURIComponent(runId)}` : '';
+  return `${base.replace(/\/$/, '')}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}${run}`;
+}

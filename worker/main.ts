@@ -1,0 +1,35 @@
+// The promoter's worker: runs the promotion workflows and their activities on the task queue. Temporal connection
+// from the standard environment (see client/connection.ts); DLRN, registry and image-server credentials from the
+// environment too (never from workflow inputs, so they never reach workflow history).
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '../activities/index.js';
+import { temporalSettings } from '../client/connection.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export async function runWorker(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger((process.env.PROMOTER_LOG_LEVEL ?? 'INFO') as LogLevel) });
+  const settings = temporalSettings();
+  const connection = await NativeConnection.connect(settings.connectionOptions);
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: settings.namespace,
+      taskQueue: settings.taskQueue,
+      workflowsPath,
+      activities: createActivities(),
+    });
+    console.log(`worker running: ${settings.address} namespace=${settings.namespace} taskQueue=${settings.taskQueue}`);
+    await worker.run(); // resolves after SIGINT/SIGTERM, which the SDK handles
+  } finally {
+    await connection.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runWorker().catch((err: unknown) => {
+    console.error(`worker failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
