@@ -15,7 +15,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
-          setupFiles: ['test/setup/quiet-runtime.ts'],
+          setupFiles: ['test/setup/integration-setup.ts'],
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -13,6 +13,19 @@ export const ErrorCode = {
   DlrnUnsupportedMediaType: 'DlrnUnsupportedMediaTypeError',
   DlrnMalformedResponse: 'DlrnMalformedResponseError',
   DlrnUnavailable: 'DlrnUnavailableError',
+  ImagesMissing: 'ImagesMissingError',
+  RegistryUnauthorized: 'RegistryUnauthorizedError',
+  RegistryRejected: 'RegistryRejectedError',
+  RegistryUnavailable: 'RegistryUnavailableError',
+  QcowHashMissing: 'QcowHashMissingError',
+  QcowLinkConflict: 'QcowLinkConflictError',
+  ImageServerAuth: 'ImageServerAuthError',
+  ImageServerPermission: 'ImageServerPermissionError',
+  ImageServerUnavailable: 'ImageServerUnavailableError',
+  RepoFileMissing: 'RepoFileMissingError',
+  RepoUnavailable: 'RepoUnavailableError',
+  LabelMoved: 'LabelMovedError',
+  VerifyFailed: 'VerifyFailedError',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -28,6 +41,16 @@ export const NON_RETRYABLE_ERROR_CODES: readonly ErrorCode[] = [
   ErrorCode.DlrnPurged,
   ErrorCode.DlrnUnsupportedMediaType,
   ErrorCode.DlrnMalformedResponse,
+  ErrorCode.ImagesMissing,
+  ErrorCode.RegistryUnauthorized,
+  ErrorCode.RegistryRejected,
+  ErrorCode.QcowHashMissing,
+  ErrorCode.QcowLinkConflict,
+  ErrorCode.ImageServerAuth,
+  ErrorCode.ImageServerPermission,
+  ErrorCode.RepoFileMissing,
+  ErrorCode.LabelMoved,
+  ErrorCode.VerifyFailed,
 ];
 
 export interface PromoterErrorOptions {

@@ -27,8 +27,14 @@ export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['containers', 'images', 
 
 export const releaseWorkflowId = (release: string, distro: string) => `release/${release}/${distro}`;
 /** One running stage per label at a time: the ID is the per-label lock, wherever the workers run. */
-export const stageWorkflowId = (release: string, distro: string, label: string) => `stage/${release}/${distro}/${label}`;
-/** Exactly once per (label, hash): a completed promotion's ID cannot be started again. */
+export const stageWorkflowId = (release: string, distro: string, label: string) =>
+  `stage/${release}/${distro}/${label}`;
+/**
+ * At most one running promotion per (label, hash). A later run of the same ID first asks DLRN, finds the hash
+ * already there and touches nothing: the check-then-act guards make the effects happen once, and they outlive the
+ * namespace's retention (an ID policy that refused reruns would also refuse a deliberate re-promotion after a
+ * rollback).
+ */
 export const promotionWorkflowId = (release: string, distro: string, label: string, fullHash: string) =>
   `promotion/${release}/${distro}/${label}/${fullHash}`;
 

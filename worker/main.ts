@@ -3,12 +3,13 @@
 // environment too (never from workflow inputs, so they never reach workflow history).
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createActivities } from '../activities/index.js';
+import { createActivities, type Activities } from '../activities/index.js';
 import { temporalSettings } from '../client/connection.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export async function runWorker(): Promise<void> {
+/** Runs until SIGINT/SIGTERM. Tests pass activities built over instrumented clients (crash tests). */
+export async function runWorker(activities: Activities = createActivities()): Promise<void> {
   Runtime.install({ logger: new DefaultLogger((process.env.PROMOTER_LOG_LEVEL ?? 'INFO') as LogLevel) });
   const settings = temporalSettings();
   const connection = await NativeConnection.connect(settings.connectionOptions);
@@ -18,7 +19,7 @@ export async function runWorker(): Promise<void> {
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
       workflowsPath,
-      activities: createActivities(),
+      activities,
     });
     console.log(`worker running: ${settings.address} namespace=${settings.namespace} taskQueue=${settings.taskQueue}`);
     await worker.run(); // resolves after SIGINT/SIGTERM, which the SDK handles

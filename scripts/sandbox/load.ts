@@ -19,6 +19,7 @@ import {
   sandboxModel,
   type SandboxRelease,
 } from './model.js';
+import { copyImage, registryFromRef, RegistryClient } from '../../clients/registry.js';
 import { OciLayout } from './oci.js';
 import { dlrnVarName, readStackEnv, requireVar, ROOT, type StackEnv } from './stack-env.js';
 
@@ -29,15 +30,16 @@ export const ARTIFACT_LABELS = ['tripleo-ci-testing', 'current-tripleo', 'curren
 const digestOf = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
 const marked = (file: string, digest: string) => existsSync(file) && readFileSync(file, 'utf8') === digest;
 
-async function loadDlrn(env: StackEnv, rel: SandboxRelease, repoBaseUrl: string): Promise<boolean> {
+async function loadDlrn(env: StackEnv, rel: SandboxRelease, repoBaseUrl: string, reset = false): Promise<boolean> {
   const dir = requireVar(env, `${dlrnVarName(rel.release)}_DIR`);
   const fixture = dlrnFixture(rel);
   const digest = digestOf({ fixture, repoBaseUrl });
   const marker = join(dir, '.sandbox-loaded');
-  if (existsSync(marker)) {
+  if (existsSync(marker) && !reset) {
     if (marked(marker, digest)) return false;
     throw new Error(`${dir} holds other sandbox data; reset it with: bash scripts/sandbox.sh --reset`);
   }
+  if (reset) rmSync(join(dir, 'data', 'repos'), { recursive: true, force: true });
   writeFileSync(join(dir, 'data', 'packages.json'), JSON.stringify(packagesJson(rel)));
   writeRepoTree(rel, join(dir, 'data', 'repos'), repoBaseUrl);
   const fixtureFile = join(dir, 'sandbox-fixture.yaml');
@@ -51,6 +53,7 @@ async function loadDlrn(env: StackEnv, rel: SandboxRelease, repoBaseUrl: string)
       fixtureFile,
       requireVar(env, 'DLRNAPI_USERNAME'),
       requireVar(env, 'DLRNAPI_PASSWORD_FILE'),
+      ...(reset ? ['--reset'] : []),
     ],
     { env: { ...process.env, PYTHONPATH: join(ROOT, 'scripts', 'dlrn') } },
   );
@@ -140,11 +143,59 @@ function loadQcow(env: StackEnv, rel: SandboxRelease): void {
       [`previous-${label}`, rel.labels[`previous-${label}`]?.at(-1)],
     ];
     for (const [name, key] of links) {
-      if (!key) continue;
       rmSync(join(base, name), { force: true });
-      symlinkSync(buildByKey(rel, key).fullHash, join(base, name));
+      if (key) symlinkSync(buildByKey(rel, key).fullHash, join(base, name));
     }
   }
+}
+
+/** Points every label tag back at the model's holder, in the source and the target registry (after a test moved them). */
+async function resetLabelTags(env: StackEnv, rel: SandboxRelease): Promise<void> {
+  const src = new RegistryClient({ host: requireVar(env, 'SOURCE_REGISTRY'), tlsVerify: false });
+  const dst = new RegistryClient(
+    registryFromRef(
+      {
+        name: 'target',
+        host: requireVar(env, 'TARGET_REGISTRY'),
+        namespace: rel.targetNamespace,
+        tlsVerify: false,
+        usernameEnv: 'TARGET_REGISTRY_USERNAME',
+        passwordEnv: 'TARGET_REGISTRY_PASSWORD',
+      },
+      env,
+    ),
+  );
+  const limit = pLimit(8);
+  const jobs: Promise<unknown>[] = [];
+  for (const label of ARTIFACT_LABELS) {
+    const hash = buildByKey(rel, rel.labels[label]!.at(-1)!).fullHash;
+    for (const name of IMAGE_NAMES) {
+      const image = `${IMAGE_PREFIX}${name}`;
+      const from = { client: src, repo: `${rel.sourceNamespace}/${image}`, reference: hash };
+      jobs.push(
+        limit(async () => {
+          await copyImage(from, { ...from, reference: label });
+          await copyImage(
+            from,
+            { client: dst, repo: `${rel.targetNamespace}/${image}`, reference: hash },
+            { alsoTag: [label] },
+          );
+        }),
+      );
+    }
+  }
+  await Promise.all(jobs);
+}
+
+/** Puts one release of the sandbox back as the model has it: DLRN rows and repo tree, label tags, qcow2 links. */
+export async function resetSandbox(env: StackEnv, release: string): Promise<SandboxRelease> {
+  const repoUrl = requireVar(env, 'DLRN_REPO_URL');
+  const rel = sandboxModel((r) => `${repoUrl}/${DISTRO}-${r}`).find((r) => r.release === release);
+  if (!rel) throw new Error(`sandbox has no release ${release}`);
+  await loadDlrn(env, rel, `${repoUrl}/${DISTRO}-${rel.release}`, true);
+  await resetLabelTags(env, rel);
+  loadQcow(env, rel);
+  return rel;
 }
 
 export async function loadSandbox(env: StackEnv): Promise<SandboxRelease[]> {

@@ -1,0 +1,242 @@
+// DLRN activities: thin adapters over the DLRN API client. Reads gather what the decision engine needs; the promote
+// activity is check-then-act, because DLRN's promote is not idempotent (every call inserts a promotion row).
+import type { DlrnClient, Promotion } from '../clients/dlrn.js';
+import type { DlrnRepoClient } from '../clients/dlrn-repo.js';
+import type { JobVote, PromotionRecord } from '../domain/engine.js';
+import { ErrorCode, PromoterError } from '../domain/errors.js';
+import { fullHash, hashFromPromotion, type DlrnHash } from '../domain/hash.js';
+import pLimit from 'p-limit';
+
+export interface LabelHead {
+  label: string;
+  /** null when the label was never promoted. */
+  fullHash: string | null;
+  hash: DlrnHash | null;
+  promotedAt: number | null;
+  user: string | null;
+}
+
+export interface LabelHeadsInput {
+  apiUrl: string;
+  labels: string[];
+  hashKind?: 'commit' | 'aggregate';
+}
+
+export interface GatherInput {
+  apiUrl: string;
+  hashKind: 'commit' | 'aggregate';
+  candidateLabel: string;
+  targetLabel: string;
+  /** latest_hashes_count: how many distinct candidate hashes to look back. */
+  lookBack: number;
+}
+
+export interface GatherResult {
+  candidatePromotions: PromotionRecord[];
+  targetHistory: PromotionRecord[];
+  votes: Record<string, JobVote[]>;
+}
+
+export interface PromoteLabelInput {
+  apiUrl: string;
+  baseUrl: string;
+  hash: DlrnHash;
+  /** The label the hash was promoted to before (an aggregate's repo files live under it). */
+  candidateLabel: string;
+  label: string;
+  createPrevious: boolean;
+}
+
+export interface PromoteLabelResult {
+  /** false when DLRN already had the hash on the label (a rerun after a crash). */
+  promoted: boolean;
+  /** full_hash of what the label held before, now on previous-<label>. */
+  previous: string | null;
+  /** DLRN's answer differed from the request (the old promoter only logged this). */
+  warnings: string[];
+}
+
+const toRecord = (p: Promotion): PromotionRecord => ({
+  commit_hash: p.commit_hash,
+  distro_hash: p.distro_hash,
+  extended_hash: p.extended_hash,
+  aggregate_hash: p.aggregate_hash,
+  component: p.component,
+  promote_name: p.promote_name,
+  timestamp: p.timestamp,
+});
+
+/** In an aggregate pipeline, promote-batch writes one row per component and only the last carries the aggregate. */
+const ofKind = (kind: 'commit' | 'aggregate') => (p: Promotion) =>
+  (kind === 'aggregate') === (p.aggregate_hash !== null);
+
+const safeFullHash = (r: PromotionRecord): string | null => {
+  try {
+    return fullHash(hashFromPromotion(r));
+  } catch {
+    return null; // the engine reports malformed rows; gathering just skips their votes
+  }
+};
+
+const PAGE = 100;
+
+/** The promotions/repo_status filter that names exactly this hash. */
+function hashQuery(h: DlrnHash) {
+  if (h.kind === 'aggregate') return { aggregate_hash: h.aggregateHash };
+  return {
+    commit_hash: h.commitHash,
+    distro_hash: h.distroHash,
+    ...(h.extendedHash ? { extended_hash: h.extendedHash } : {}),
+  };
+}
+
+async function head(dlrn: DlrnClient, label: string, kind: 'commit' | 'aggregate'): Promise<Promotion | null> {
+  const page = await dlrn.promotions({ promote_name: label, limit: kind === 'aggregate' ? 100 : 1 });
+  return page.find(ofKind(kind)) ?? null;
+}
+
+export function createDlrnActivities(
+  dlrnFor: (apiUrl: string) => DlrnClient,
+  repoFor: (baseUrl: string) => DlrnRepoClient,
+) {
+  return {
+    /** The hash each label points at now: its newest promotion. */
+    async labelHeads({ apiUrl, labels, hashKind }: LabelHeadsInput): Promise<LabelHead[]> {
+      const dlrn = dlrnFor(apiUrl);
+      return Promise.all(
+        labels.map(async (label): Promise<LabelHead> => {
+          const newest = hashKind
+            ? await head(dlrn, label, hashKind)
+            : ((await dlrn.promotions({ promote_name: label, limit: 1 }))[0] ?? null);
+          if (!newest) return { label, fullHash: null, hash: null, promotedAt: null, user: null };
+          const hash = hashFromPromotion(newest);
+          return { label, fullHash: fullHash(hash), hash, promotedAt: newest.timestamp, user: newest.user ?? null };
+        }),
+      );
+    },
+
+    /**
+     * Candidates newer than the target's current hash, the part of the target's history that matters (its head and
+     * any candidate it held before), and every vote on the newer candidates. Reads pages only as far as needed:
+     * `consistent` alone has a row per build.
+     */
+    async gatherCandidates(input: GatherInput): Promise<GatherResult> {
+      const dlrn = dlrnFor(input.apiUrl);
+      const keep = ofKind(input.hashKind);
+      const candidatePromotions: PromotionRecord[] = [];
+      const seen = new Set<string>();
+      for (let offset = 0; seen.size < input.lookBack; offset += PAGE) {
+        const page = await dlrn.promotions({ promote_name: input.candidateLabel, offset, limit: PAGE });
+        for (const row of page.filter(keep)) {
+          const rec = toRecord(row);
+          const key = safeFullHash(rec) ?? `malformed-${candidatePromotions.length}`;
+          if (!seen.has(key) && seen.size >= input.lookBack) break;
+          seen.add(key);
+          candidatePromotions.push(rec);
+        }
+        if (page.length < PAGE) break;
+      }
+      const targetHead = await head(dlrn, input.targetLabel, input.hashKind);
+      const targetHistory: PromotionRecord[] = targetHead ? [toRecord(targetHead)] : [];
+      const headHash = targetHead ? safeFullHash(toRecord(targetHead)) : null;
+      // Was each candidate ever on the target? One filtered query per distinct candidate, in parallel.
+      const distinct = [...new Map(candidatePromotions.map((r) => [safeFullHash(r), r])).entries()].filter(
+        (e): e is [string, PromotionRecord] => e[0] !== null,
+      );
+      const limit = pLimit(8);
+      const onTarget = await Promise.all(
+        distinct.map(([key, rec]) =>
+          limit(async () => {
+            if (key === headHash) return true;
+            const h = hashFromPromotion(rec);
+            const rows = await dlrn.promotions({ ...hashQuery(h), promote_name: input.targetLabel, limit: 1 });
+            const row = rows.find(keep);
+            if (row) targetHistory.push(toRecord(row));
+            return row !== undefined;
+          }),
+        ),
+      );
+      // Votes only for candidates newer than anything the target ever had: the older ones cannot be promoted.
+      const cut = onTarget.indexOf(true);
+      const newer = distinct.slice(0, cut === -1 ? distinct.length : cut);
+      const votes: Record<string, JobVote[]> = {};
+      await Promise.all(
+        newer.map(([key, rec]) =>
+          limit(async () => {
+            const h = hashFromPromotion(rec);
+            const rows =
+              h.kind === 'aggregate'
+                ? await dlrn.aggStatus({ aggregate_hash: h.aggregateHash })
+                : await dlrn.repoStatus(hashQuery(h) as { commit_hash: string; distro_hash: string });
+            votes[key] = rows.map((v) => ({
+              job_id: v.job_id,
+              success: v.success,
+              in_progress: v.in_progress,
+              timestamp: v.timestamp,
+              ...(v.url ? { url: v.url } : {}),
+            }));
+          }),
+        ),
+      );
+      return { candidatePromotions, targetHistory, votes };
+    },
+
+    /**
+     * Moves the DLRN label last, as RDO does: the current hash to previous-<label> first, then the new hash.
+     * Check-then-act on both, so running it twice (a crash after DLRN answered) adds no second promotion row.
+     */
+    async promoteDlrnLabel(input: PromoteLabelInput): Promise<PromoteLabelResult> {
+      const dlrn = dlrnFor(input.apiUrl);
+      const kind = input.hash.kind;
+      const wanted = fullHash(input.hash);
+      const current = await head(dlrn, input.label, kind);
+      const currentHash = current ? hashFromPromotion(current) : null;
+      if (currentHash && fullHash(currentHash) === wanted) {
+        const prev = await head(dlrn, `previous-${input.label}`, kind);
+        return { promoted: false, previous: prev ? fullHash(hashFromPromotion(prev)) : null, warnings: [] };
+      }
+      const warnings: string[] = [];
+      if (input.createPrevious && currentHash) {
+        const prev = await head(dlrn, `previous-${input.label}`, kind);
+        if (!prev || fullHash(hashFromPromotion(prev)) !== fullHash(currentHash)) {
+          warnings.push(...(await promoteTo(currentHash, input.label, `previous-${input.label}`)));
+        }
+      }
+      warnings.push(...(await promoteTo(input.hash, input.candidateLabel, input.label)));
+      return { promoted: true, previous: currentHash ? fullHash(currentHash) : null, warnings };
+
+      async function promoteTo(h: DlrnHash, fromLabel: string, toLabel: string): Promise<string[]> {
+        if (h.kind === 'commit') {
+          await dlrn.promote({
+            commit_hash: h.commitHash,
+            distro_hash: h.distroHash,
+            ...(h.extendedHash ? { extended_hash: h.extendedHash } : {}),
+            promote_name: toLabel,
+          });
+          return [];
+        }
+        const components = await repoFor(input.baseUrl).aggregateComponents(fromLabel, h.aggregateHash);
+        const res = await dlrn.promoteBatch(
+          components.map((c) => ({
+            commit_hash: c.commit_hash,
+            distro_hash: c.distro_hash,
+            ...(c.extended_hash ? { extended_hash: c.extended_hash } : {}),
+            promote_name: toLabel,
+          })),
+        );
+        if (res.aggregate_hash === h.aggregateHash) return [];
+        return [`DLRN computed aggregate ${res.aggregate_hash} for ${toLabel}, expected ${h.aggregateHash}`];
+      }
+    },
+  };
+}
+
+export function assertLabelAt(label: string, expected: string | null, actual: string | null): void {
+  if (expected !== actual) {
+    throw new PromoterError(
+      ErrorCode.LabelMoved,
+      `${label} moved from ${expected ?? '(none)'} to ${actual ?? '(none)'} since the promotion was decided`,
+      { context: { label, expected, actual }, suggestion: 'Someone else promoted this label; evaluate again.' },
+    );
+  }
+}

@@ -1,0 +1,5 @@
+// Every workflow the worker runs (the bundle's entry point).
+export { labelReport } from './label-report.js';
+export { promotion } from './promotion.js';
+export { promoteRelease } from './release.js';
+export { stage } from './stage.js';

@@ -1,0 +1,55 @@
+// One promotion pass over a release's chain, stage after stage in chain order, so a hash whose criteria are met can
+// travel tripleo-ci-testing -> current-tripleo -> current-tripleo-rdo in one pass. Started by the schedule of the
+// release, by the CLI, and by the sandbox run.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { executeChild, setCurrentDetails } from '@temporalio/workflow';
+import { stageOrder, type ReleaseConfig } from '../domain/config.js';
+import { stageWorkflowId } from '../domain/promotion.js';
+import { CandidateLabel, Distro, PromotionLabel, Release } from './search-attributes.js';
+import { stage, type StageResult } from './stage.js';
+
+export interface ReleasePassInput {
+  config: ReleaseConfig;
+  dryRun?: boolean;
+  /** Only these target labels (in chain order); all when absent. */
+  labels?: string[];
+}
+
+export type StageSummary = StageResult | { targetLabel: string; outcome: 'busy'; reason: string };
+
+export interface ReleasePassResult {
+  release: string;
+  distro: string;
+  stages: StageSummary[];
+}
+
+export async function promoteRelease(input: ReleasePassInput): Promise<ReleasePassResult> {
+  const cfg = input.config;
+  const order = stageOrder(cfg).filter((l) => !input.labels || input.labels.includes(l));
+  const stages: StageSummary[] = [];
+  for (const label of order) {
+    const p = cfg.promotions.find((x) => x.targetLabel === label)!;
+    setCurrentDetails(`stage ${stages.length + 1}/${order.length}: **${p.candidateLabel} → ${label}**`);
+    try {
+      stages.push(
+        await executeChild(stage, {
+          workflowId: stageWorkflowId(cfg.release, cfg.distro, label),
+          args: [{ config: cfg, targetLabel: label, dryRun: input.dryRun }],
+          staticSummary: `evaluate ${p.candidateLabel} → ${label} for ${cfg.release}/${cfg.distro}`,
+          typedSearchAttributes: [
+            { key: Release, value: cfg.release },
+            { key: Distro, value: cfg.distro },
+            { key: PromotionLabel, value: label },
+            { key: CandidateLabel, value: p.candidateLabel },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      stages.push({ targetLabel: label, outcome: 'busy', reason: `another evaluation of ${label} is running` });
+    }
+  }
+  const moved = stages.filter((s) => s.outcome === 'promoted').map((s) => s.targetLabel);
+  setCurrentDetails(moved.length ? `promoted: ${moved.join(', ')}` : 'no label moved');
+  return { release: cfg.release, distro: cfg.distro, stages };
+}

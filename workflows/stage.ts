@@ -1,0 +1,139 @@
+// One stage: decide whether the target label moves, and to which hash, then run that promotion. The workflow ID
+// stage/<release>/<distro>/<label> allows one running stage per label: the per-label lock, across any number of
+// workers and without a host lock.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  executeChild,
+  ParentClosePolicy,
+  setCurrentDetails,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import type { ReleaseConfig } from '../domain/config.js';
+import { decide, type CandidateExplanation } from '../domain/engine.js';
+import { fullHash } from '../domain/hash.js';
+import {
+  artifactKinds,
+  promotionFor,
+  promotionSummary,
+  promotionWorkflowId,
+  type ArtifactKind,
+} from '../domain/promotion.js';
+import { dlrn } from './activity-proxies.js';
+import { promotion, type PromotionResult } from './promotion.js';
+import { CandidateLabel, Distro, FullHash, PromotionLabel, Release } from './search-attributes.js';
+
+export interface StageInput {
+  config: ReleaseConfig;
+  targetLabel: string;
+  dryRun?: boolean;
+}
+
+export type StageOutcome = 'promoted' | 'nothing-to-promote' | 'already-promoted' | 'dry-run' | 'busy' | 'failed';
+
+export interface StageResult {
+  release: string;
+  distro: string;
+  targetLabel: string;
+  candidateLabel: string;
+  outcome: StageOutcome;
+  /** The hash the target label held before this stage ran. */
+  before: string | null;
+  /** The hash chosen by the decision (promoted, or would be in a dry run). */
+  selected: string | null;
+  reason: string;
+  candidates: CandidateExplanation[];
+  promotion?: PromotionResult;
+}
+
+export async function stage(input: StageInput): Promise<StageResult> {
+  const cfg = input.config;
+  const p = promotionFor(cfg, input.targetLabel);
+  const base = {
+    release: cfg.release,
+    distro: cfg.distro,
+    targetLabel: p.targetLabel,
+    candidateLabel: p.candidateLabel,
+  };
+  setCurrentDetails(`evaluating **${p.candidateLabel} → ${p.targetLabel}** for ${cfg.release}/${cfg.distro}`);
+  const gathered = await dlrn.gatherCandidates.executeWithOptions(
+    { startToCloseTimeout: '5 minutes', summary: `candidates of ${p.candidateLabel} and their votes` },
+    [
+      {
+        apiUrl: cfg.apiUrl,
+        hashKind: cfg.hashKind,
+        candidateLabel: p.candidateLabel,
+        targetLabel: p.targetLabel,
+        lookBack: cfg.latestHashesCount,
+      },
+    ],
+  );
+  const decision = decide({
+    candidateLabel: p.candidateLabel,
+    targetLabel: p.targetLabel,
+    ...gathered,
+    criteria: p.criteria,
+    alternativeCriteria: p.alternativeCriteria,
+    waivers: [],
+    now: Math.floor(Date.now() / 1000),
+  });
+  const before = decision.currentTarget ? fullHash(decision.currentTarget) : null;
+  const result = { ...base, before, selected: decision.selectedFullHash, candidates: decision.candidates };
+  if (!decision.selected || !decision.selectedFullHash) {
+    const waiting = decision.candidates.find((c) => c.status === 'in_progress' || c.status === 'missing_jobs');
+    const reason = waiting
+      ? `newest candidate ${waiting.fullHash}: ${waiting.reason}`
+      : 'no candidate newer than the target';
+    setCurrentDetails(`nothing to promote to **${p.targetLabel}**: ${reason}`);
+    return { ...result, outcome: 'nothing-to-promote', reason };
+  }
+  const hash = decision.selectedFullHash;
+  if (input.dryRun || cfg.dryRun) {
+    return { ...result, outcome: 'dry-run', reason: `would promote ${hash} to ${p.targetLabel}` };
+  }
+  const kinds: ArtifactKind[] = artifactKinds(cfg);
+  try {
+    const promoted = await executeChild(promotion, {
+      workflowId: promotionWorkflowId(cfg.release, cfg.distro, p.targetLabel, hash),
+      // One run at a time per (label, hash); a later run finds DLRN already at the hash and changes nothing.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      args: [
+        {
+          config: cfg,
+          targetLabel: p.targetLabel,
+          candidateLabel: p.candidateLabel,
+          hash: decision.selected,
+          expectedCurrent: before,
+          kinds,
+          reason: 'criteria met',
+        },
+      ],
+      staticSummary: promotionSummary(hash, p.targetLabel, cfg.release, cfg.distro),
+      staticDetails: `candidate label ${p.candidateLabel}; criteria: ${p.criteria.join(', ')}`,
+      typedSearchAttributes: [
+        { key: Release, value: cfg.release },
+        { key: Distro, value: cfg.distro },
+        { key: PromotionLabel, value: p.targetLabel },
+        { key: CandidateLabel, value: p.candidateLabel },
+        { key: FullHash, value: hash },
+      ],
+    });
+    return {
+      ...result,
+      outcome: promoted.outcome,
+      reason: `${hash} promoted to ${p.targetLabel}`,
+      promotion: promoted,
+    };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      return { ...result, outcome: 'busy', reason: `a promotion of ${hash} to ${p.targetLabel} is already running` };
+    }
+    if (err instanceof ChildWorkflowFailure) {
+      const cause = err.cause as ApplicationFailure | undefined;
+      return { ...result, outcome: 'failed', reason: cause?.message ?? err.message };
+    }
+    throw err;
+  }
+}
