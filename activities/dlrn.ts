@@ -5,6 +5,7 @@ import type { DlrnRepoClient } from '../clients/dlrn-repo.js';
 import type { JobVote, PromotionRecord } from '../domain/engine.js';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
 import { fullHash, hashFromPromotion, type DlrnHash } from '../domain/hash.js';
+import { Context } from '@temporalio/activity';
 import pLimit from 'p-limit';
 
 export interface LabelHead {
@@ -79,6 +80,15 @@ const safeFullHash = (r: PromotionRecord): string | null => {
 };
 
 const PAGE = 100;
+
+/** Tells Temporal the activity is alive, so a dead worker is noticed within the heartbeat timeout. */
+function beat(what: string): void {
+  try {
+    Context.current().heartbeat(what);
+  } catch {
+    // called outside an activity (unit tests)
+  }
+}
 
 /** The promotions/repo_status filter that names exactly this hash. */
 function hashQuery(h: DlrnHash) {
@@ -188,6 +198,7 @@ export function createDlrnActivities(
     async promoteDlrnLabel(input: PromoteLabelInput): Promise<PromoteLabelResult> {
       const dlrn = dlrnFor(input.apiUrl);
       const kind = input.hash.kind;
+      beat('reading the label');
       const wanted = fullHash(input.hash);
       const current = await head(dlrn, input.label, kind);
       const currentHash = current ? hashFromPromotion(current) : null;
@@ -206,6 +217,7 @@ export function createDlrnActivities(
       return { promoted: true, previous: currentHash ? fullHash(currentHash) : null, warnings };
 
       async function promoteTo(h: DlrnHash, fromLabel: string, toLabel: string): Promise<string[]> {
+        beat(`promoting ${fullHash(h)} to ${toLabel}`);
         if (h.kind === 'commit') {
           await dlrn.promote({
             commit_hash: h.commitHash,

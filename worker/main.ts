@@ -1,7 +1,14 @@
 // The promoter's worker: runs the promotion workflows and their activities on the task queue. Temporal connection
 // from the standard environment (see client/connection.ts); DLRN, registry and image-server credentials from the
 // environment too (never from workflow inputs, so they never reach workflow history).
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogLevel,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type Activities } from '../activities/index.js';
 import { temporalSettings } from '../client/connection.js';
@@ -9,7 +16,10 @@ import { temporalSettings } from '../client/connection.js';
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Runs until SIGINT/SIGTERM. Tests pass activities built over instrumented clients (crash tests). */
-export async function runWorker(activities: Activities = createActivities()): Promise<void> {
+export async function runWorker(
+  activities: Activities = createActivities(),
+  options: Partial<WorkerOptions> = {},
+): Promise<void> {
   Runtime.install({ logger: new DefaultLogger((process.env.PROMOTER_LOG_LEVEL ?? 'INFO') as LogLevel) });
   const settings = temporalSettings();
   const connection = await NativeConnection.connect(settings.connectionOptions);
@@ -20,6 +30,7 @@ export async function runWorker(activities: Activities = createActivities()): Pr
       taskQueue: settings.taskQueue,
       workflowsPath,
       activities,
+      ...options,
     });
     console.log(`worker running: ${settings.address} namespace=${settings.namespace} taskQueue=${settings.taskQueue}`);
     await worker.run(); // resolves after SIGINT/SIGTERM, which the SDK handles

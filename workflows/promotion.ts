@@ -139,7 +139,11 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
         { startToCloseTimeout: '2 hours', heartbeatTimeout: '20s', summary: `tag ${imageList.length} images ${label}` },
         [{ fullHash: hash, label, images: imageList, source: regs.source, targets: regs.targets }],
       );
-      step('containers', 'done', `${r.images} images, ${r.copiedBlobs} blobs copied, ${r.skippedBlobs} skipped`);
+      step(
+        'containers',
+        'done',
+        `${r.images} images (${r.resumed} resumed), ${r.copiedBlobs} blobs copied, ${r.skippedBlobs} skipped`,
+      );
     } else step('containers', 'skipped');
 
     if (has('images') && server && linksBefore) {
@@ -164,7 +168,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       step('dlrn', 'running', 'guard, then previous-label, then label');
       guard(await labelNow());
       const r = await dlrn.promoteDlrnLabel.executeWithOptions(
-        { startToCloseTimeout: '5 minutes', summary: `DLRN: ${label} → ${hash}` },
+        { startToCloseTimeout: '5 minutes', heartbeatTimeout: '15s', summary: `DLRN: ${label} → ${hash}` },
         [
           {
             apiUrl: cfg.apiUrl,

@@ -1,13 +1,16 @@
 // A real worker process for crash tests: the production worker with the production activities, whose clients are
 // instrumented according to CRASH_MODE so a test can kill -9 it at a chosen point:
-//   slow-containers      registry writes take 150 ms each, so the container step lasts long enough to be killed
-//   die-after-dlrn       the process SIGKILLs itself right after DLRN answered a promote (once, marker file)
+//   slow-containers      registry writes take 400 ms each, so the container step lasts long enough to be killed
+//   die-after-dlrn       the process SIGKILLs itself right after DLRN answered its CRASH_DLRN_CALL-th promote
+//                        (default 1; once, marker file)
 //   hang-before-dlrn     DLRN promotes never start (the test kills the worker while it waits)
 import { existsSync, writeFileSync } from 'node:fs';
 import { createActivities, defaultDeps } from '../../activities/index.js';
 import { runWorker } from '../../worker/main.js';
 
 const mode = process.env.CRASH_MODE ?? '';
+const dieAfterCall = Number(process.env.CRASH_DLRN_CALL ?? '1');
+let dlrnCalls = 0;
 const marker = process.env.CRASH_MARKER ?? '/tmp/rdo-promoter-crash-marker';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -32,7 +35,7 @@ if (mode === 'slow-containers') {
   const base = deps.registryFor;
   deps.registryFor = (ref) =>
     around(base(ref), ['putManifest'], async (call) => {
-      await sleep(150);
+      await sleep(400);
       return call();
     });
 } else if (mode === 'die-after-dlrn' || mode === 'hang-before-dlrn') {
@@ -44,7 +47,7 @@ if (mode === 'slow-containers') {
         await new Promise(() => {});
       }
       const res = await call();
-      if (!existsSync(marker)) {
+      if (++dlrnCalls === dieAfterCall && !existsSync(marker)) {
         writeFileSync(marker, 'dlrn answered');
         process.kill(process.pid, 'SIGKILL');
       }
@@ -52,7 +55,8 @@ if (mode === 'slow-containers') {
     });
 }
 
-runWorker(createActivities(deps)).catch((err: unknown) => {
+// Heartbeats reach the server every 200 ms, so the test sees progress and kills the worker mid-step.
+runWorker(createActivities(deps), { maxHeartbeatThrottleInterval: '200ms' }).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -1,0 +1,138 @@
+// Crash tests: the worker process is killed with SIGKILL at the worst moments of a promotion (in the middle of the
+// container step; after the artifacts moved but before DLRN; right after DLRN answered but before the activity
+// reported back). A new worker resumes, the promotion completes, DLRN has exactly one promotion per (label, hash),
+// and DLRN, registries and qcow2 links agree.
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { makeCommitHash } from '../../domain/hash.js';
+import { promotionWorkflowId, releaseWorkflowId } from '../../domain/promotion.js';
+import { resetSandbox } from '../../scripts/sandbox/load.js';
+import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
+import { promoteRelease } from '../../workflows/index.js';
+import type { StageResult } from '../../workflows/stage.js';
+import { recordHistory } from '../helpers/history.js';
+import { dlrnHeads, promotionCount, qcowLink, registriesAgree, sandboxConfig } from '../helpers/sandbox-state.js';
+import { testStack } from '../helpers/stack.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+
+const cfg = sandboxConfig('wallaby');
+const LABEL = 'tripleo-ci-testing';
+let client: Client;
+let rel: SandboxRelease;
+let workers: WorkerProcess[] = [];
+let marker: string;
+
+beforeAll(async () => {
+  client = new Client({ connection: await Connection.connect({ address: testStack().temporalAddress }) });
+});
+afterAll(async () => client?.connection.close());
+beforeEach(async () => {
+  rel = await resetSandbox(testStack().env, 'wallaby');
+  marker = join(tmpdir(), `crash-${randomUUID()}`);
+});
+afterEach(async () => {
+  for (const w of workers) await w.kill9();
+  workers = [];
+  rmSync(marker, { force: true });
+});
+
+const hashOf = (key: string) => buildByKey(rel, key);
+const waitFor = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) => {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+async function crashAndResume(
+  env: Record<string, string>,
+  crashed: (promotionId: string) => Promise<boolean> | boolean,
+) {
+  const taskQueue = `crash-${randomUUID()}`;
+  const w1 = await startWorkerProcess(taskQueue, { ...env, CRASH_MARKER: marker });
+  workers.push(w1);
+  const passId = `${releaseWorkflowId(cfg.release, cfg.distro)}/crash-${Date.now()}`;
+  const handle = await client.workflow.start(promoteRelease, {
+    taskQueue,
+    workflowId: passId,
+    args: [{ config: cfg }],
+  });
+  const target = hashOf(rel.expected[LABEL]!).fullHash;
+  const promotionId = promotionWorkflowId(cfg.release, cfg.distro, LABEL, target);
+  await waitFor('the crash point', () => crashed(promotionId));
+  await w1.kill9();
+  const w2 = await startWorkerProcess(taskQueue);
+  workers.push(w2);
+  const pass = await handle.result();
+  return { pass, promotionId, passId };
+}
+
+async function expectConsistentEnd(pass: Awaited<ReturnType<typeof crashAndResume>>['pass']) {
+  for (const s of pass.stages) {
+    const moves = rel.expected[s.targetLabel] !== rel.labels[s.targetLabel]!.at(-1);
+    expect(s.outcome, `${s.targetLabel}: ${s.reason}`).toBe(moves ? 'promoted' : 'nothing-to-promote');
+  }
+  for (const label of ['tripleo-ci-testing', 'current-tripleo', 'current-tripleo-rdo']) {
+    const b = hashOf(rel.expected[label]!);
+    expect((await dlrnHeads(cfg, [label]))[label]).toBe(b.fullHash);
+    expect(await registriesAgree(cfg, label, b.fullHash), label).toEqual([]);
+    expect(qcowLink(cfg, label)).toBe(b.fullHash);
+    const c = b.commits[0]!;
+    const hash = makeCommitHash({
+      commitHash: c.commit_hash,
+      distroHash: c.distro_hash,
+      extendedHash: c.extended_hash,
+    });
+    if (rel.expected[label] !== rel.labels[label]!.at(-1)) {
+      expect(await promotionCount(cfg, label, hash), `promotions of ${label} to ${b.key}`).toBe(1);
+    }
+  }
+  const prev = hashOf(rel.labels[LABEL]!.at(-1)!).commits[0]!;
+  const prevHash = makeCommitHash({ commitHash: prev.commit_hash, distroHash: prev.distro_hash });
+  expect(await promotionCount(cfg, `previous-${LABEL}`, prevHash), `previous-${LABEL} rows`).toBe(1);
+}
+
+describe('kill -9 of the worker', () => {
+  it('during the container step: the retry resumes from the heartbeat and the chain completes', async () => {
+    const { pass, promotionId } = await crashAndResume({ CRASH_MODE: 'slow-containers' }, async (id) => {
+      try {
+        const d = await client.workflow.getHandle(id).describe();
+        const act = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'promoteContainerImages');
+        const data = act?.heartbeatDetails?.payloads?.[0]?.data;
+        if (!data) return false;
+        // Kill once some images are done and some are not.
+        const progress = JSON.parse(Buffer.from(data).toString()) as { done: string[] };
+        return progress.done.length >= 5;
+      } catch {
+        return false;
+      }
+    });
+    await expectConsistentEnd(pass);
+    const st = pass.stages.find((s) => s.targetLabel === LABEL) as StageResult;
+    const note = st.promotion!.steps.find((s) => s.step === 'containers' && s.state === 'done')!.note!;
+    expect(Number(/\((\d+) resumed\)/.exec(note)![1]), note).toBeGreaterThan(0);
+    await recordHistory(client, promotionId, 'promotion-crash-containers');
+  });
+
+  it('after the artifacts moved and before DLRN: the promotion completes, DLRN moves once', async () => {
+    const { pass, promotionId } = await crashAndResume({ CRASH_MODE: 'hang-before-dlrn' }, () => existsSync(marker));
+    await expectConsistentEnd(pass);
+    await recordHistory(client, promotionId, 'promotion-crash-before-dlrn');
+  });
+
+  it.each([1, 2])(
+    'right after DLRN answered promote call %i, before the activity reported: no second promotion row',
+    async (call) => {
+      const { pass } = await crashAndResume(
+        { CRASH_MODE: 'die-after-dlrn', CRASH_DLRN_CALL: String(call) },
+        () => existsSync(marker) && readFileSync(marker, 'utf8') === 'dlrn answered',
+      );
+      await expectConsistentEnd(pass);
+    },
+  );
+});
