@@ -8,14 +8,17 @@ export default defineConfig({
     // Integration files share one stack: one file at a time (unit files are fast either way).
     fileParallelism: false,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/setup/quiet-runtime.ts'] },
+      },
       {
         extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
-          setupFiles: ['test/setup/integration-setup.ts'],
+          setupFiles: ['test/setup/quiet-runtime.ts', 'test/setup/integration-setup.ts'],
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -6,12 +6,17 @@ import { createContainerActivities, type ContainerDeps } from './containers.js';
 import { createDlrnActivities } from './dlrn.js';
 import { createQcowActivities, defaultQcowDeps, type QcowDeps } from './qcow.js';
 import { withFailures } from './failure.js';
+import { createTemporalActivities } from './temporal.js';
+import { connectClient } from '../client/connection.js';
+import type { Client } from '@temporalio/client';
 
 export interface ActivityDeps {
   dlrnFor: (apiUrl: string) => DlrnClient;
   repoFor: (baseUrl: string) => DlrnRepoClient;
   sftpFor: QcowDeps['sftpFor'];
   registryFor: ContainerDeps['registryFor'];
+  /** The worker's own Temporal client, for signal-with-start from a schedule tick. */
+  temporalClient: () => Promise<Client>;
 }
 
 /** One client (and keep-alive pool) per endpoint, made on first use. */
@@ -24,6 +29,11 @@ function memo<T>(make: (key: string) => T): (key: string) => T {
   };
 }
 
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= make());
+}
+
 export function defaultDeps(): ActivityDeps {
   return {
     // Credentials from DLRNAPI_USERNAME / DLRNAPI_PASSWORD[_FILE], read by the worker, never passed in inputs.
@@ -31,6 +41,7 @@ export function defaultDeps(): ActivityDeps {
     repoFor: memo((baseUrl) => new DlrnRepoClient(baseUrl)),
     sftpFor: defaultQcowDeps().sftpFor,
     registryFor: registryPool().registryFor,
+    temporalClient: once(() => connectClient()),
   };
 }
 
@@ -39,6 +50,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     ...createDlrnActivities(deps.dlrnFor, deps.repoFor),
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),
+    ...createTemporalActivities(deps.temporalClient),
   });
 }
 

@@ -1,5 +1,5 @@
 // The main job on the sandbox (scripts/sandbox.sh runs it with the stack and a worker up): one promotion pass over
-// each sandbox release's chain, printed as a table with Web UI links.
+// each sandbox release's chain through its release controller, printed as a table with Web UI links.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,8 @@ import type { ReleaseConfig } from '../domain/config.js';
 import { isPromoterError } from '../domain/errors.js';
 import { stageOrder } from '../domain/config.js';
 import { releaseWorkflowId } from '../domain/promotion.js';
-import { promoteRelease } from '../workflows/index.js';
+import { configureUpdate, runPassUpdate } from '../workflows/controller-messages.js';
+import { releaseController } from '../workflows/index.js';
 import type { StageResult } from '../workflows/stage.js';
 import { Distro, Release } from '../workflows/search-attributes.js';
 import { connectClient, temporalSettings, workflowUiUrl } from './connection.js';
@@ -29,18 +30,20 @@ async function main() {
   const t0 = Date.now();
   for (const cfg of configs) {
     const workflowId = releaseWorkflowId(cfg.release, cfg.distro);
-    const handle = await client.workflow.start(promoteRelease, {
+    // The release controller owns the release; the pass runs through it like a scheduled one would.
+    const handle = await client.workflow.start(releaseController, {
       taskQueue: settings.taskQueue,
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
       args: [{ config: cfg }],
-      staticSummary: `promotion pass over ${stageOrder(cfg).join(' → ')} for ${cfg.release}/${cfg.distro}`,
+      staticSummary: `release controller of ${cfg.release}/${cfg.distro}: ${stageOrder(cfg).join(' → ')}`,
       typedSearchAttributes: [
         { key: Release, value: cfg.release },
         { key: Distro, value: cfg.distro },
       ],
     });
-    const pass = await handle.result();
+    await handle.executeUpdate(configureUpdate, { args: [cfg] });
+    const pass = await handle.executeUpdate(runPassUpdate, { args: [{ reason: 'sandbox run' }] });
     console.log(`\n${cfg.release}/${cfg.distro} (${cfg.hashKind} hashes, DLRN API ${cfg.apiUrl})`);
     printTable(
       ['STAGE', 'BEFORE', 'AFTER', 'OUTCOME', 'WHY'],

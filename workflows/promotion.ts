@@ -30,6 +30,8 @@ export interface PromotionInput {
   kinds: ArtifactKind[];
   /** Why: "criteria met", or who forced it and why. */
   reason: string;
+  /** Move the old hash to previous-<label> (default: the config's create_previous; a rollback says false). */
+  createPrevious?: boolean;
 }
 
 export type StepName = 'guard' | 'verify-artifacts' | 'snapshot' | 'containers' | 'images' | 'dlrn' | 'verify';
@@ -66,6 +68,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
   const imageList = containerImages(cfg);
   const server = imageServerRef(cfg);
   const where = { distro: cfg.distro, release: cfg.release };
+  const createPrevious = input.createPrevious ?? cfg.createPrevious;
 
   const step = (name: StepName, state: StepRecord['state'], note?: string) => {
     steps.push({ step: name, state, at: Date.now(), ...(note ? { note } : {}) });
@@ -159,7 +162,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
             previous: { label: linksBefore[label] ?? null, previousLabel: linksBefore[`previous-${label}`] ?? null },
           }),
       });
-      await images.promoteQcowImages({ server, ...where, fullHash: hash, label, createPrevious: cfg.createPrevious });
+      await images.promoteQcowImages({ server, ...where, fullHash: hash, label, createPrevious });
       step('images', 'done');
     } else step('images', 'skipped');
 
@@ -176,7 +179,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
             hash: input.hash,
             candidateLabel: input.candidateLabel,
             label,
-            createPrevious: cfg.createPrevious,
+            createPrevious,
           },
         ],
       );

@@ -6,11 +6,13 @@ import { executeChild, setCurrentDetails } from '@temporalio/workflow';
 import { stageOrder, type ReleaseConfig } from '../domain/config.js';
 import { stageWorkflowId } from '../domain/promotion.js';
 import { CandidateLabel, Distro, PromotionLabel, Release } from './search-attributes.js';
-import { stage, type StageResult } from './stage.js';
+import { stage, type StageControls, type StageResult } from './stage.js';
 
 export interface ReleasePassInput {
   config: ReleaseConfig;
   dryRun?: boolean;
+  /** Controls per target label (holds, approvals, waivers), from the release controller. */
+  controls?: Record<string, StageControls>;
   /** Only these target labels (in chain order); all when absent. */
   labels?: string[];
 }
@@ -34,7 +36,7 @@ export async function promoteRelease(input: ReleasePassInput): Promise<ReleasePa
       stages.push(
         await executeChild(stage, {
           workflowId: stageWorkflowId(cfg.release, cfg.distro, label),
-          args: [{ config: cfg, targetLabel: label, dryRun: input.dryRun }],
+          args: [{ config: cfg, targetLabel: label, dryRun: input.dryRun, controls: input.controls?.[label] }],
           staticSummary: `evaluate ${p.candidateLabel} → ${label} for ${cfg.release}/${cfg.distro}`,
           typedSearchAttributes: [
             { key: Release, value: cfg.release },

@@ -11,7 +11,8 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
-import { decide, type CandidateExplanation } from '../domain/engine.js';
+import { decide, type CandidateExplanation, type Waiver } from '../domain/engine.js';
+import { gate, type GateOutcome } from '../domain/policy.js';
 import { fullHash } from '../domain/hash.js';
 import {
   artifactKinds,
@@ -24,13 +25,23 @@ import { dlrn } from './activity-proxies.js';
 import { promotion, type PromotionResult } from './promotion.js';
 import { CandidateLabel, Distro, FullHash, PromotionLabel, Release } from './search-attributes.js';
 
+/** The controller's durable controls that apply to one stage. */
+export interface StageControls {
+  hold: { by: string; why: string } | null;
+  /** full_hashes approved for this label. */
+  approved: string[];
+  waivers: Waiver[];
+}
+
 export interface StageInput {
   config: ReleaseConfig;
   targetLabel: string;
   dryRun?: boolean;
+  controls?: StageControls;
 }
 
-export type StageOutcome = 'promoted' | 'nothing-to-promote' | 'already-promoted' | 'dry-run' | 'busy' | 'failed';
+export type StageOutcome =
+  'promoted' | 'nothing-to-promote' | 'already-promoted' | 'dry-run' | 'busy' | 'failed' | GateOutcome;
 
 export interface StageResult {
   release: string;
@@ -45,6 +56,8 @@ export interface StageResult {
   reason: string;
   candidates: CandidateExplanation[];
   promotion?: PromotionResult;
+  /** When a gate (soak, window) lifts and the stage is worth evaluating again. */
+  wakeAt?: number | null;
 }
 
 export async function stage(input: StageInput): Promise<StageResult> {
@@ -75,7 +88,7 @@ export async function stage(input: StageInput): Promise<StageResult> {
     ...gathered,
     criteria: p.criteria,
     alternativeCriteria: p.alternativeCriteria,
-    waivers: [],
+    waivers: input.controls?.waivers ?? [],
     now: Math.floor(Date.now() / 1000),
   });
   const before = decision.currentTarget ? fullHash(decision.currentTarget) : null;
@@ -89,6 +102,18 @@ export async function stage(input: StageInput): Promise<StageResult> {
     return { ...result, outcome: 'nothing-to-promote', reason };
   }
   const hash = decision.selectedFullHash;
+  const verdict = gate({
+    promotion: p,
+    fullHash: hash,
+    candidateSince: decision.candidates.find((c) => c.status === 'selected')?.timestamp ?? null,
+    held: input.controls?.hold ?? null,
+    approved: input.controls?.approved.includes(hash) ?? false,
+    now: Math.floor(Date.now() / 1000),
+  });
+  if (verdict) {
+    setCurrentDetails(`**${p.targetLabel}**: ${verdict.reason}`);
+    return { ...result, outcome: verdict.outcome, reason: verdict.reason, wakeAt: verdict.wakeAt };
+  }
   if (input.dryRun || cfg.dryRun) {
     return { ...result, outcome: 'dry-run', reason: `would promote ${hash} to ${p.targetLabel}` };
   }
