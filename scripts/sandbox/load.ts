@@ -72,12 +72,14 @@ export function registryAuthFile(env: StackEnv): string {
 
 async function loadImages(env: StackEnv, rel: SandboxRelease): Promise<number> {
   const state = requireVar(env, 'STACK_STATE_DIR');
-  const [src, dst] = [requireVar(env, 'SOURCE_REGISTRY'), requireVar(env, 'TARGET_REGISTRY')];
+  const src = requireVar(env, 'SOURCE_REGISTRY');
   const current = Object.fromEntries(ARTIFACT_LABELS.map((l) => [l, rel.labels[l]!.at(-1)!]));
   const digest = digestOf({ artifacts: rel.artifacts.map((k) => buildByKey(rel, k).fullHash), current, IMAGE_NAMES });
   const marker = join(state, 'registry', `.sandbox-${rel.release}`);
   if (marked(marker, digest)) return 0;
 
+  // skopeo pushes each image from the OCI layout once, tagged <full_hash>; the label tags and what earlier
+  // promotions pushed to the target registry are then set in-process (resetLabelTags), which is much faster.
   const layout = new OciLayout(join(state, 'oci', rel.release));
   const copies: string[][] = [];
   for (const key of rel.artifacts) {
@@ -85,17 +87,7 @@ async function loadImages(env: StackEnv, rel: SandboxRelease): Promise<number> {
     for (const name of IMAGE_NAMES) {
       const ref = `${name}-${key}`;
       layout.add(ref, name, tag, MULTI_ARCH_IMAGES.has(name) ? ['amd64', 'ppc64le'] : ['amd64']);
-      const image = `${IMAGE_PREFIX}${name}`;
-      const tags = Object.entries(current)
-        .filter(([, k]) => k === key)
-        .map(([label]) => label);
-      for (const t of [tag, ...tags])
-        copies.push([`oci:${layout.dir}:${ref}`, `docker://${src}/${rel.sourceNamespace}/${image}:${t}`]);
-      // The target registry holds what earlier promotions pushed: the current hash of each label, both tags.
-      for (const label of tags) {
-        for (const t of [tag, label])
-          copies.push([`oci:${layout.dir}:${ref}`, `docker://${dst}/${rel.targetNamespace}/${image}:${t}`]);
-      }
+      copies.push([`oci:${layout.dir}:${ref}`, `docker://${src}/${rel.sourceNamespace}/${IMAGE_PREFIX}${name}:${tag}`]);
     }
   }
   layout.save();
@@ -125,6 +117,7 @@ async function loadImages(env: StackEnv, rel: SandboxRelease): Promise<number> {
       }),
     ),
   );
+  await resetLabelTags(env, rel);
   writeFileSync(marker, digest);
   return copies.length;
 }
