@@ -28,7 +28,7 @@ export async function runWorker(
       connection,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
-      workflowsPath,
+      ...(options.workflowBundle ? {} : { workflowsPath }),
       activities,
       ...options,
     });

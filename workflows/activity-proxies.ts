@@ -18,7 +18,7 @@ export const dlrn = proxyActivities<Activities>({ startToCloseTimeout: '2 minute
 /** Long copies heartbeat after every image; a crashed worker is noticed within heartbeatTimeout and the retry resumes. */
 export const containers = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '20s',
+  heartbeatTimeout: '10s',
   retry,
 });
 

@@ -139,7 +139,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
           }),
       });
       const r = await containers.promoteContainerImages.executeWithOptions(
-        { startToCloseTimeout: '2 hours', heartbeatTimeout: '20s', summary: `tag ${imageList.length} images ${label}` },
+        { startToCloseTimeout: '2 hours', heartbeatTimeout: '10s', summary: `tag ${imageList.length} images ${label}` },
         [{ fullHash: hash, label, images: imageList, source: regs.source, targets: regs.targets }],
       );
       step(
@@ -171,7 +171,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       step('dlrn', 'running', 'guard, then previous-label, then label');
       guard(await labelNow());
       const r = await dlrn.promoteDlrnLabel.executeWithOptions(
-        { startToCloseTimeout: '5 minutes', heartbeatTimeout: '15s', summary: `DLRN: ${label} → ${hash}` },
+        { startToCloseTimeout: '5 minutes', heartbeatTimeout: '10s', summary: `DLRN: ${label} → ${hash}` },
         [
           {
             apiUrl: cfg.apiUrl,

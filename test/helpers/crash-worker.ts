@@ -56,7 +56,11 @@ if (mode === 'slow-containers') {
 }
 
 // Heartbeats reach the server every 200 ms, so the test sees progress and kills the worker mid-step.
-runWorker(createActivities(deps), { maxHeartbeatThrottleInterval: '200ms' }).catch((err: unknown) => {
+const bundle = process.env.WORKFLOW_BUNDLE_PATH;
+runWorker(createActivities(deps), {
+  maxHeartbeatThrottleInterval: '200ms',
+  ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+}).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -3,7 +3,7 @@
 // reported back). A new worker resumes, the promotion completes, DLRN has exactly one promotion per (label, hash),
 // and DLRN, registries and qcow2 links agree.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import type { StageResult } from '../../workflows/stage.js';
 import { recordHistory } from '../helpers/history.js';
 import { dlrnHeads, promotionCount, qcowLink, registriesAgree, sandboxConfig } from '../helpers/sandbox-state.js';
 import { testStack } from '../helpers/stack.js';
+import { workflowBundle } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const cfg = sandboxConfig('wallaby');
@@ -26,8 +27,12 @@ let rel: SandboxRelease;
 let workers: WorkerProcess[] = [];
 let marker: string;
 
+let bundlePath: string;
 beforeAll(async () => {
   client = new Client({ connection: await Connection.connect({ address: testStack().temporalAddress }) });
+  // Workers start faster from a prebuilt workflow bundle.
+  bundlePath = join(tmpdir(), `crash-bundle-${randomUUID()}.js`);
+  writeFileSync(bundlePath, (await workflowBundle()).code);
 });
 afterAll(async () => client?.connection.close());
 beforeEach(async () => {
@@ -54,7 +59,7 @@ async function crashAndResume(
   crashed: (promotionId: string) => Promise<boolean> | boolean,
 ) {
   const taskQueue = `crash-${randomUUID()}`;
-  const w1 = await startWorkerProcess(taskQueue, { ...env, CRASH_MARKER: marker });
+  const w1 = await startWorkerProcess(taskQueue, { ...env, CRASH_MARKER: marker, WORKFLOW_BUNDLE_PATH: bundlePath });
   workers.push(w1);
   const passId = `${releaseWorkflowId(cfg.release, cfg.distro)}/crash-${Date.now()}`;
   const handle = await client.workflow.start(promoteRelease, {
@@ -66,7 +71,7 @@ async function crashAndResume(
   const promotionId = promotionWorkflowId(cfg.release, cfg.distro, LABEL, target);
   await waitFor('the crash point', () => crashed(promotionId));
   await w1.kill9();
-  const w2 = await startWorkerProcess(taskQueue);
+  const w2 = await startWorkerProcess(taskQueue, { WORKFLOW_BUNDLE_PATH: bundlePath });
   workers.push(w2);
   const pass = await handle.result();
   return { pass, promotionId, passId };
