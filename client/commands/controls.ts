@@ -1,0 +1,180 @@
+// Manual controls, durable in the release controller and recorded with who and why: approve, hold, unhold, abort,
+// rollback, waive. Each validates its arguments here first, then the controller's update validator checks again
+// against the config it runs with; a refused request changes nothing.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
+import * as m from '../../workflows/controller-messages.js';
+import type { PromotionResult } from '../../workflows/promotion.js';
+import {
+  action,
+  by,
+  checkLabel,
+  duration,
+  ensureController,
+  fullHashOpt,
+  link,
+  oneConfig,
+  parseOptions,
+  printJson,
+  usage,
+  why,
+} from '../cli-kit.js';
+
+const common = {
+  releaseConfig: z.array(z.string()).optional(),
+  release: z.string().optional(),
+  why,
+  by,
+  json: z.boolean().optional(),
+};
+const kinds = z
+  .string()
+  .transform((s) => s.split(',').map((k) => k.trim()))
+  .pipe(
+    z.array(
+      z.enum(ARTIFACT_KINDS as [string, ...string[]], { error: `expected a list of ${ARTIFACT_KINDS.join(',')}` }),
+    ),
+  );
+
+interface Verb {
+  name: string;
+  description: string;
+  options: [flags: string, description: string, required?: boolean][];
+  schema: z.ZodType;
+  run(o: Record<string, unknown>): Promise<unknown>;
+}
+
+const label = z.string({ error: 'the target label is required' });
+
+function cfgFor(o: Record<string, unknown>) {
+  const cfg = oneConfig(
+    o.releaseConfig as string[] | undefined,
+    o.label as string | undefined,
+    o.release as string | undefined,
+  );
+  if (o.label) checkLabel(cfg, o.label as string);
+  return cfg;
+}
+
+const verbs: Verb[] = [
+  {
+    name: 'approve',
+    description: 'approve a hash for a label whose stage requires approval',
+    options: [
+      ['-l, --label <label>', 'target label', true],
+      ['--hash <full_hash>', 'the hash to approve', true],
+    ],
+    schema: z.object({ ...common, label, hash: fullHashOpt }),
+    run: async (o) =>
+      (await ensureController(cfgFor(o))).executeUpdate(m.approveUpdate, {
+        args: [{ label: o.label as string, fullHash: o.hash as string, by: o.by as string, why: o.why as string }],
+      }),
+  },
+  {
+    name: 'hold',
+    description: 'freeze a label: no promotion to it until unhold',
+    options: [['-l, --label <label>', 'target label', true]],
+    schema: z.object({ ...common, label }),
+    run: async (o) =>
+      (await ensureController(cfgFor(o))).executeUpdate(m.holdUpdate, {
+        args: [{ label: o.label as string, by: o.by as string, why: o.why as string }],
+      }),
+  },
+  {
+    name: 'unhold',
+    description: 'lift a hold; the stage is evaluated at once',
+    options: [['-l, --label <label>', 'target label', true]],
+    schema: z.object({ ...common, label }),
+    run: async (o) =>
+      (await ensureController(cfgFor(o))).executeUpdate(m.unholdUpdate, {
+        args: [{ label: o.label as string, by: o.by as string, why: o.why as string }],
+      }),
+  },
+  {
+    name: 'abort',
+    description: 'abort the running promotion (artifacts already moved are put back)',
+    options: [['-l, --label <label>', 'only if it promotes this label']],
+    schema: z.object({ ...common, label: z.string().optional() }),
+    run: async (o) =>
+      (await ensureController(cfgFor(o))).executeUpdate(m.abortUpdate, {
+        args: [{ label: o.label as string | undefined, by: o.by as string, why: o.why as string }],
+      }),
+  },
+  {
+    name: 'rollback',
+    description: 'put a label back to previous-<label>, for every artifact kind (or --kinds)',
+    options: [
+      ['-l, --label <label>', 'target label', true],
+      ['--kinds <list>', `some of ${ARTIFACT_KINDS.join(',')}`],
+    ],
+    schema: z.object({ ...common, label, kinds: kinds.optional() }),
+    run: async (o) =>
+      (await ensureController(cfgFor(o))).executeUpdate(m.rollbackUpdate, {
+        args: [{ label: o.label as string, kinds: o.kinds as never, by: o.by as string, why: o.why as string }],
+      }),
+  },
+  {
+    name: 'waive',
+    description: 'let one criteria job count as passed for one hash, for a while',
+    options: [
+      ['--job <job>', 'criteria job', true],
+      ['--hash <full_hash>', 'the hash', true],
+      ['--for <duration>', 'how long, e.g. 2h, 30m, 45s', true],
+    ],
+    schema: z.object({ ...common, job: z.string().min(1), hash: fullHashOpt, for: duration }),
+    run: async (o) => {
+      const cfg = cfgFor(o);
+      if (!cfg.promotions.some((p) => p.criteria.includes(o.job as string))) {
+        throw usage(`--job: ${String(o.job)} is not a criteria job of ${cfg.release}/${cfg.distro}`);
+      }
+      return (await ensureController(cfg)).executeUpdate(m.waiveUpdate, {
+        args: [
+          {
+            job: o.job as string,
+            fullHash: o.hash as string,
+            durationSeconds: o.for as number,
+            by: o.by as string,
+            why: o.why as string,
+          },
+        ],
+      });
+    },
+  },
+];
+
+export function register(program: Command): void {
+  for (const v of verbs) {
+    const cmd = program.command(v.name).description(v.description);
+    for (const [flags, desc, required] of v.options) {
+      if (required) cmd.requiredOption(flags, desc);
+      else cmd.option(flags, desc);
+    }
+    cmd
+      .requiredOption('--why <reason>', 'why (recorded in the audit log)')
+      .option('--by <user>', 'who (default $USER)')
+      .option('-c, --release-config <file...>', 'release files')
+      .option('-r, --release <release>', 'pick the release among several configs')
+      .option('--json', 'machine-readable output')
+      .action(
+        action(async (raw: unknown) => {
+          const o = parseOptions(v.schema, raw) as Record<string, unknown>;
+          const result = await v.run(o);
+          if (o.json) return void printJson(result);
+          const cfg = cfgFor(o);
+          if (v.name === 'rollback') {
+            const r = result as PromotionResult;
+            console.log(`${r.label} rolled back to ${r.fullHash}: ${r.outcome}`);
+            console.log(link(promotionWorkflowId(cfg.release, cfg.distro, r.label, r.fullHash)));
+          } else if (v.name === 'abort') {
+            const r = result as { aborted: string[] };
+            console.log(r.aborted.length ? `aborted: ${r.aborted.join(', ')}` : 'nothing was running');
+          } else {
+            const c = result as m.Controls;
+            const last = c.audit.at(-1);
+            console.log(`${v.name}: recorded${last ? ` (${last.by}: ${last.why})` : ''}`);
+          }
+        }),
+      );
+  }
+}

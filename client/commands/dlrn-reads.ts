@@ -1,0 +1,100 @@
+// Read-only pass-throughs to the DLRN API that operators use daily: promotions of a label, repo status of a hash.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { DlrnClient } from '../../clients/dlrn.js';
+import { action, hex, oneConfig, parseOptions, printJson, printTable, usage, when } from '../cli-kit.js';
+
+const cfgOpts = {
+  releaseConfig: z.array(z.string()).optional(),
+  release: z.string().optional(),
+  json: z.boolean().optional(),
+};
+
+export function register(program: Command): void {
+  program
+    .command('promotions')
+    .description("a label's promotions, newest first (DLRN /api/promotions)")
+    .requiredOption('-l, --label <label>', 'promote_name')
+    .option('--limit <n>', 'how many (1-100)', '20')
+    .option('-c, --release-config <file...>', 'release files')
+    .option('-r, --release <release>', 'pick the release among several configs')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (raw: unknown) => {
+        const o = parseOptions(
+          z.object({
+            ...cfgOpts,
+            label: z.string().min(1),
+            limit: z.coerce.number({ error: 'expected a number' }).int().min(1).max(100),
+          }),
+          raw,
+        );
+        const cfg = oneConfig(o.releaseConfig, undefined, o.release);
+        const rows = await DlrnClient.fromEnv(cfg.apiUrl).promotions({ promote_name: o.label, limit: o.limit });
+        if (o.json) return printJson(rows);
+        printTable(
+          ['WHEN', 'COMMIT', 'DISTRO', 'AGGREGATE', 'COMPONENT', 'USER'],
+          rows.map((r) => [
+            when(r.timestamp),
+            r.commit_hash.slice(0, 12),
+            r.distro_hash.slice(0, 8),
+            r.aggregate_hash,
+            r.component,
+            r.user,
+          ]),
+        );
+      }),
+    );
+
+  program
+    .command('repo-status')
+    .description('CI votes on a hash (DLRN /api/repo_status, or /api/agg_status with --agg-hash)')
+    .option('--commit-hash <hash>', 'commit hash')
+    .option('--distro-hash <hash>', 'distro hash')
+    .option('--extended-hash <hash>', 'extended hash')
+    .option('--agg-hash <hash>', 'aggregate hash')
+    .option('--success <bool>', 'only successful (true) or failed (false) votes')
+    .option('-c, --release-config <file...>', 'release files')
+    .option('-r, --release <release>', 'pick the release among several configs')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (raw: unknown) => {
+        const o = parseOptions(
+          z.object({
+            ...cfgOpts,
+            commitHash: hex('40 hex characters', '40').optional(),
+            distroHash: hex('40 hex characters', '40').optional(),
+            extendedHash: z.string().optional(),
+            aggHash: hex('an aggregate hash (32-64 hex)', '32,64').optional(),
+            success: z
+              .enum(['true', 'false'], { error: 'expected true or false' })
+              .transform((v) => v === 'true')
+              .optional(),
+          }),
+          raw,
+        );
+        const cfg = oneConfig(o.releaseConfig, undefined, o.release);
+        const dlrn = DlrnClient.fromEnv(cfg.apiUrl);
+        let votes;
+        if (o.aggHash) votes = await dlrn.aggStatus({ aggregate_hash: o.aggHash, success: o.success });
+        else if (o.commitHash && o.distroHash) {
+          votes = await dlrn.repoStatus({
+            commit_hash: o.commitHash,
+            distro_hash: o.distroHash,
+            extended_hash: o.extendedHash,
+            success: o.success,
+          });
+        } else throw usage('--commit-hash and --distro-hash: both are required (or --agg-hash)');
+        if (o.json) return printJson(votes);
+        printTable(
+          ['WHEN', 'JOB', 'RESULT', 'URL'],
+          votes.map((v) => [
+            when(v.timestamp),
+            v.job_id,
+            v.in_progress ? 'in progress' : v.success ? 'passed' : 'failed',
+            v.url,
+          ]),
+        );
+      }),
+    );
+}

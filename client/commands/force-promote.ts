@@ -1,0 +1,88 @@
+// promoter force-promote: move a given hash to a label without criteria, choosing the artifact kinds.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { makeAggregateHash, makeCommitHash, type DlrnHash } from '../../domain/hash.js';
+import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
+import { forcePromoteUpdate } from '../../workflows/controller-messages.js';
+import {
+  action,
+  by,
+  checkLabel,
+  ensureController,
+  hex,
+  link,
+  oneConfig,
+  parseOptions,
+  printJson,
+  usage,
+  why,
+} from '../cli-kit.js';
+
+const kinds = z
+  .string()
+  .transform((s) => s.split(',').map((k) => k.trim()))
+  .pipe(
+    z.array(
+      z.enum(ARTIFACT_KINDS as [string, ...string[]], { error: `expected a list of ${ARTIFACT_KINDS.join(',')}` }),
+    ),
+  );
+
+export const Options = z.object({
+  releaseConfig: z.array(z.string()).optional(),
+  release: z.string().optional(),
+  label: z.string({ error: 'the target label is required' }),
+  commitHash: hex('40 hex characters', '40').optional(),
+  distroHash: hex('40 hex characters', '40').optional(),
+  extendedHash: z
+    .string()
+    .regex(/^[0-9a-f]{40}_[0-9a-f]{40}$/, { error: 'expected <40 hex>_<40 hex>' })
+    .optional(),
+  aggregateHash: hex('an aggregate hash (32-64 hex)', '32,64').optional(),
+  kinds: kinds.optional(),
+  why,
+  by,
+  json: z.boolean().optional(),
+});
+
+export function hashFrom(o: z.infer<typeof Options>): DlrnHash {
+  if (o.aggregateHash) {
+    if (o.commitHash || o.distroHash) throw usage('--aggregate-hash: give either it or --commit-hash/--distro-hash');
+    return makeAggregateHash(o.aggregateHash);
+  }
+  if (!o.commitHash || !o.distroHash)
+    throw usage('--commit-hash and --distro-hash: both are required (or --aggregate-hash)');
+  return makeCommitHash({ commitHash: o.commitHash, distroHash: o.distroHash, extendedHash: o.extendedHash ?? null });
+}
+
+export function register(program: Command): void {
+  program
+    .command('force-promote')
+    .description('promote a given hash to a label without checking criteria (artifacts first, DLRN last)')
+    .requiredOption('-l, --label <label>', 'target label')
+    .option('--commit-hash <hash>', 'commit hash')
+    .option('--distro-hash <hash>', 'distro hash')
+    .option('--extended-hash <hash>', 'extended hash')
+    .option('--aggregate-hash <hash>', 'aggregate hash (component pipelines)')
+    .option('--kinds <list>', `artifact kinds to move, of ${ARTIFACT_KINDS.join(',')} (default: the release's)`)
+    .requiredOption('--why <reason>', 'why (recorded)')
+    .option('--by <user>', 'who (default $USER)')
+    .option('-c, --release-config <file...>', 'release files')
+    .option('-r, --release <release>', 'pick the release among several configs')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (raw: unknown) => {
+        const o = parseOptions(Options, raw);
+        const hash = hashFrom(o);
+        const cfg = oneConfig(o.releaseConfig, o.label, o.release);
+        checkLabel(cfg, o.label);
+        const handle = await ensureController(cfg);
+        const r = await handle.executeUpdate(forcePromoteUpdate, {
+          args: [{ label: o.label, hash, kinds: o.kinds as never, by: o.by, why: o.why }],
+        });
+        if (o.json) return void printJson(r);
+        console.log(`${r.fullHash} → ${r.label}: ${r.outcome}`);
+        for (const s of r.steps) console.log(`  ${s.step} ${s.state}${s.note ? ` — ${s.note}` : ''}`);
+        console.log(link(promotionWorkflowId(cfg.release, cfg.distro, r.label, r.fullHash)));
+      }),
+    );
+}

@@ -1,0 +1,107 @@
+// promoter promote: run a promotion pass now through the release controller (as a schedule tick would), with
+// --dry-run for the decision and plan only, and --watch to follow each promotion's steps.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { releaseWorkflowId } from '../../domain/promotion.js';
+import { runPassUpdate } from '../../workflows/controller-messages.js';
+import { promotionProgressQuery } from '../../workflows/promotion.js';
+import type { StageResult } from '../../workflows/stage.js';
+import {
+  action,
+  by,
+  checkLabel,
+  color,
+  ensureController,
+  EXIT,
+  link,
+  oneConfig,
+  parseOptions,
+  printJson,
+  printTable,
+  shortHash,
+  temporal,
+} from '../cli-kit.js';
+
+const Options = z.object({
+  releaseConfig: z.array(z.string()).optional(),
+  release: z.string().optional(),
+  label: z.array(z.string()).optional(),
+  dryRun: z.boolean().optional(),
+  watch: z.boolean().optional(),
+  json: z.boolean().optional(),
+  by,
+});
+
+/** Prints each new step of the release's running promotions until stop() is called. */
+function watch(release: string, distro: string): () => void {
+  let stopped = false;
+  const seen = new Set<string>();
+  void (async () => {
+    const client = await temporal();
+    while (!stopped) {
+      try {
+        const query = `WorkflowId STARTS_WITH "promotion/${release}/${distro}/" AND ExecutionStatus = "Running"`;
+        for await (const wf of client.workflow.list({ query })) {
+          const steps = await client.workflow.getHandle(wf.workflowId).query(promotionProgressQuery);
+          for (const s of steps) {
+            const key = `${wf.workflowId}|${s.step}|${s.state}|${s.at}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            const label = wf.workflowId.split('/')[3];
+            console.error(color.dim(`  [${label}] ${s.step} ${s.state}${s.note ? ` — ${s.note}` : ''}`));
+          }
+        }
+      } catch {
+        // a promotion that just finished cannot be queried: the next round sees the rest
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  return () => {
+    stopped = true;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('promote')
+    .description('run a promotion pass now (all stages in chain order, or --label ones)')
+    .option('-c, --release-config <file...>', 'release files')
+    .option('-r, --release <release>', 'pick the release among several configs')
+    .option('-l, --label <label...>', 'only these target labels')
+    .option('--dry-run', 'decide and show the plan; write nothing')
+    .option('--watch', 'show each promotion step as it happens')
+    .option('--by <user>', 'who asks (default $USER)')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (raw: unknown) => {
+        const o = parseOptions(Options, raw);
+        const cfg = oneConfig(o.releaseConfig, o.label?.[0], o.release);
+        for (const l of o.label ?? []) checkLabel(cfg, l);
+        const handle = await ensureController(cfg);
+        const stop = o.watch ? watch(cfg.release, cfg.distro) : () => {};
+        const pass = await handle
+          .executeUpdate(runPassUpdate, {
+            args: [{ reason: `cli promote by ${o.by}`, labels: o.label, dryRun: o.dryRun }],
+          })
+          .finally(stop);
+        if (o.json) return void printJson(pass);
+        printTable(
+          ['STAGE', 'BEFORE', 'AFTER', 'OUTCOME', 'WHY'],
+          pass.stages.map((s) => {
+            const st = s as Partial<StageResult> & { targetLabel: string; outcome: string; reason: string };
+            const after = st.outcome === 'promoted' ? st.selected : st.before;
+            return [
+              `${st.candidateLabel ?? '?'} → ${st.targetLabel}`,
+              shortHash(st.before),
+              shortHash(after),
+              st.outcome,
+              st.reason,
+            ];
+          }),
+        );
+        console.log(link(releaseWorkflowId(cfg.release, cfg.distro)));
+        return pass.stages.some((s) => s.outcome === 'failed') ? EXIT.failed : EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,92 @@
+// promoter report-result: the same arguments as `dlrnapi report-result`. Records the CI vote in DLRN, then tells the
+// release controller, so a hash whose criteria are now met promotes at once instead of at the next schedule tick.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { DlrnClient } from '../../clients/dlrn.js';
+import { evaluateSignal } from '../../workflows/controller-messages.js';
+import { action, ensureController, hex, link, oneConfig, parseOptions, printJson, usage } from '../cli-kit.js';
+import { releaseWorkflowId } from '../../domain/promotion.js';
+
+const bool = z
+  .enum(['true', 'false', 'True', 'False'], { error: 'expected true or false' })
+  .transform((v) => v.toLowerCase() === 'true');
+const Options = z.object({
+  releaseConfig: z.array(z.string()).optional(),
+  release: z.string().optional(),
+  jobId: z.string({ error: 'the job name is required' }).min(1),
+  commitHash: hex('40 hex characters', '40').optional(),
+  distroHash: hex('40 hex characters', '40').optional(),
+  extendedHash: z
+    .string()
+    .regex(/^[0-9a-f]{40}_[0-9a-f]{40}$/, { error: 'expected <40 hex>_<40 hex>' })
+    .optional(),
+  aggHash: hex('an aggregate hash (32-64 hex)', '32,64').optional(),
+  infoUrl: z.string({ error: 'the job URL is required' }).url({ error: 'expected a URL' }),
+  timestamp: z.coerce.number({ error: 'expected epoch seconds' }).int({ error: 'expected epoch seconds' }).positive(),
+  success: bool,
+  notes: z.string().optional(),
+  json: z.boolean().optional(),
+});
+
+export function register(program: Command): void {
+  program
+    .command('report-result')
+    .description('record a CI vote in DLRN (as dlrnapi report-result) and evaluate the stages it matters to at once')
+    .requiredOption('--job-id <job>', 'CI job name')
+    .option('--commit-hash <hash>', 'commit hash')
+    .option('--distro-hash <hash>', 'distro hash')
+    .option('--extended-hash <hash>', 'extended hash')
+    .option('--agg-hash <hash>', 'aggregate hash')
+    .requiredOption('--info-url <url>', 'URL of the job run')
+    .requiredOption('--timestamp <epoch>', 'when the job finished (epoch seconds)')
+    .requiredOption('--success <bool>', 'true or false')
+    .option('--notes <text>', 'free-form notes')
+    .option('-c, --release-config <file...>', 'release files')
+    .option('-r, --release <release>', 'pick the release among several configs')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (raw: unknown) => {
+        const o = parseOptions(Options, raw);
+        const byAgg = Boolean(o.aggHash);
+        if (byAgg && (o.commitHash || o.distroHash))
+          throw usage('--agg-hash: give either it or --commit-hash/--distro-hash');
+        if (!byAgg && !(o.commitHash && o.distroHash))
+          throw usage('--commit-hash and --distro-hash: both are required (or --agg-hash)');
+        const cfg = oneConfig(o.releaseConfig, undefined, o.release);
+        const common = {
+          job_id: o.jobId,
+          url: o.infoUrl,
+          timestamp: o.timestamp,
+          success: o.success,
+          notes: o.notes ?? '',
+        };
+        const vote = await DlrnClient.fromEnv(cfg.apiUrl).reportResult(
+          byAgg
+            ? { ...common, aggregate_hash: o.aggHash! }
+            : {
+                ...common,
+                commit_hash: o.commitHash!,
+                distro_hash: o.distroHash!,
+                ...(o.extendedHash ? { extended_hash: o.extendedHash } : {}),
+              },
+        );
+        const labels = cfg.promotions
+          .filter(
+            (p) =>
+              p.criteria.includes(o.jobId) ||
+              Object.values(p.alternativeCriteria).some((alts) => alts.includes(o.jobId)),
+          )
+          .map((p) => p.targetLabel);
+        if (o.success && labels.length > 0) {
+          const handle = await ensureController(cfg);
+          await handle.signal(evaluateSignal, { reason: `report-result ${o.jobId}`, labels });
+        }
+        if (o.json) return printJson({ vote, evaluated: o.success ? labels : [] });
+        printJson(vote);
+        if (o.success && labels.length) {
+          console.error(`evaluating ${labels.join(', ')} now`);
+          console.error(link(releaseWorkflowId(cfg.release, cfg.distro)));
+        }
+      }),
+    );
+}

@@ -1,0 +1,184 @@
+// promoter schedule create|list|pause|unpause|trigger|backfill|delete: one Temporal Schedule per release/distro
+// (ID promoter/<release>/<distro>) that starts a `tick` every interval; the tick asks the release controller to
+// evaluate. Overlap policy SKIP: the controller serializes passes and coalesces evaluations, so a tick that finds the
+// previous one still running adds nothing; catch-up window 10 minutes, so a Temporal outage does not replay a
+// backlog of ticks.
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { ReleaseConfig } from '../../domain/config.js';
+import { tick } from '../../workflows/index.js';
+import { temporalSettings } from '../connection.js';
+import { action, by, loadConfigs, parseOptions, printJson, printTable, temporal, usage, when } from '../cli-kit.js';
+
+export const scheduleId = (cfg: ReleaseConfig) => `promoter/${cfg.release}/${cfg.distro}`;
+
+function options(cfg: ReleaseConfig, note: string): ScheduleOptions {
+  return {
+    scheduleId: scheduleId(cfg),
+    spec: { intervals: [{ every: `${cfg.schedule.intervalSeconds}s` }], jitter: `${cfg.schedule.jitterSeconds}s` },
+    action: {
+      type: 'startWorkflow',
+      workflowType: tick,
+      workflowId: `tick/${cfg.release}/${cfg.distro}`,
+      taskQueue: temporalSettings().taskQueue,
+      args: [{ config: cfg }],
+      staticSummary: `schedule tick for ${cfg.release}/${cfg.distro}`,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+    state: { paused: cfg.schedule.paused, note },
+  };
+}
+
+const base = {
+  releaseConfig: z.array(z.string()).optional(),
+  release: z.string().optional(),
+  by,
+  json: z.boolean().optional(),
+};
+const iso = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), { error: 'expected an ISO date like 2026-11-24T10:00:00Z' });
+
+function configs(o: { releaseConfig?: string[]; release?: string }): ReleaseConfig[] {
+  const cfgs = loadConfigs(o.releaseConfig).filter((c) => !o.release || c.release === o.release);
+  if (cfgs.length === 0) throw usage(`--release: no release config named ${o.release}`);
+  return cfgs;
+}
+
+export function register(program: Command): void {
+  const schedule = program
+    .command('schedule')
+    .description('Temporal Schedules that evaluate each release every interval');
+  const sub = (name: string, description: string) =>
+    schedule
+      .command(name)
+      .description(description)
+      .option('-c, --release-config <file...>', 'release files (one schedule each)')
+      .option('-r, --release <release>', 'only this release')
+      .option('--by <user>', 'who (default $USER)')
+      .option('--json', 'machine-readable output');
+
+  sub('create', 'create the schedules, or update them to the current config').action(
+    action(async (raw: unknown) => {
+      const o = parseOptions(z.object(base), raw);
+      const client = await temporal();
+      const done = [];
+      for (const cfg of configs(o)) {
+        const opts = options(cfg, `created by ${o.by}`);
+        try {
+          await client.schedule
+            .getHandle(opts.scheduleId)
+            .update((prev) => ({ ...prev, spec: opts.spec, action: opts.action, policies: opts.policies }) as never);
+          done.push({ scheduleId: opts.scheduleId, action: 'updated' });
+        } catch (err) {
+          if (!(err instanceof ScheduleNotFoundError)) throw err;
+          await client.schedule.create(opts);
+          done.push({ scheduleId: opts.scheduleId, action: 'created' });
+        }
+      }
+      if (o.json) return printJson(done);
+      for (const d of done) console.log(`${d.scheduleId}: ${d.action}`);
+    }),
+  );
+
+  sub('list', 'list the schedules with their state and next runs').action(
+    action(async (raw: unknown) => {
+      const o = parseOptions(z.object(base), raw);
+      const client = await temporal();
+      const rows = [];
+      for (const cfg of configs(o)) {
+        try {
+          const d = await client.schedule.getHandle(scheduleId(cfg)).describe();
+          const every = d.spec.intervals?.[0]?.every;
+          rows.push({
+            scheduleId: d.scheduleId,
+            paused: d.state.paused,
+            note: d.state.note ?? null,
+            intervalMs: typeof every === 'number' ? every : null,
+            nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+            recentRuns: d.info.recentActions.length,
+          });
+        } catch (err) {
+          if (!(err instanceof ScheduleNotFoundError)) throw err;
+        }
+      }
+      if (o.json) return printJson(rows);
+      printTable(
+        ['SCHEDULE', 'PAUSED', 'EVERY', 'NEXT RUN', 'NOTE'],
+        rows.map((r) => [
+          r.scheduleId,
+          r.paused ? 'yes' : 'no',
+          r.intervalMs ? `${r.intervalMs / 1000}s` : '-',
+          r.nextRuns[0] ?? '-',
+          r.note,
+        ]),
+      );
+    }),
+  );
+
+  for (const [name, description] of [
+    ['pause', 'pause the schedules'],
+    ['unpause', 'resume the schedules'],
+  ] as const) {
+    sub(name, description)
+      .requiredOption('--why <reason>', 'why (kept as the schedule note)')
+      .action(
+        action(async (raw: unknown) => {
+          const o = parseOptions(z.object({ ...base, why: z.string().min(1) }), raw);
+          const client = await temporal();
+          for (const cfg of configs(o)) {
+            const h = client.schedule.getHandle(scheduleId(cfg));
+            await (name === 'pause' ? h.pause(`${o.by}: ${o.why}`) : h.unpause(`${o.by}: ${o.why}`));
+            console.log(`${scheduleId(cfg)}: ${name}d`);
+          }
+        }),
+      );
+  }
+
+  sub('trigger', 'start a tick now').action(
+    action(async (raw: unknown) => {
+      const o = parseOptions(z.object(base), raw);
+      const client = await temporal();
+      for (const cfg of configs(o)) {
+        await client.schedule.getHandle(scheduleId(cfg)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+        console.log(`${scheduleId(cfg)}: triggered`);
+      }
+    }),
+  );
+
+  sub('backfill', 'run the ticks a time range would have had')
+    .requiredOption('--from <iso>', 'start of the range')
+    .requiredOption('--to <iso>', 'end of the range')
+    .action(
+      action(async (raw: unknown) => {
+        const o = parseOptions(z.object({ ...base, from: iso, to: iso }), raw);
+        if (Date.parse(o.from) >= Date.parse(o.to)) throw usage('--from: must be before --to');
+        const client = await temporal();
+        for (const cfg of configs(o)) {
+          await client.schedule
+            .getHandle(scheduleId(cfg))
+            .backfill({ start: new Date(o.from), end: new Date(o.to), overlap: ScheduleOverlapPolicy.SKIP });
+          console.log(
+            `${scheduleId(cfg)}: backfilled ${when(Date.parse(o.from) / 1000)} … ${when(Date.parse(o.to) / 1000)}`,
+          );
+        }
+      }),
+    );
+
+  sub('delete', 'delete the schedules').action(
+    action(async (raw: unknown) => {
+      const o = parseOptions(z.object(base), raw);
+      const client = await temporal();
+      for (const cfg of configs(o)) {
+        try {
+          await client.schedule.getHandle(scheduleId(cfg)).delete();
+          console.log(`${scheduleId(cfg)}: deleted`);
+        } catch (err) {
+          if (!(err instanceof ScheduleNotFoundError)) throw err;
+          console.log(`${scheduleId(cfg)}: not found`);
+        }
+      }
+    }),
+  );
+}

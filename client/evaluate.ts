@@ -1,0 +1,108 @@
+// Read-only evaluation of a stage from the client side, with the same activities code and pure engine the workflows
+// use (no Temporal needed): what `status` and `explain` show. The controller's controls are added when it runs.
+import { DlrnClient } from '../clients/dlrn.js';
+import { DlrnRepoClient } from '../clients/dlrn-repo.js';
+import { createDlrnActivities } from '../activities/dlrn.js';
+import type { ReleaseConfig } from '../domain/config.js';
+import { decide, explainHash, type CandidateExplanation, type Decision, type DecisionInput } from '../domain/engine.js';
+import { fullHash } from '../domain/hash.js';
+import { gate, type GateVerdict } from '../domain/policy.js';
+import { promotionFor, releaseWorkflowId } from '../domain/promotion.js';
+import { statusQuery, type ControllerStatus } from '../workflows/controller-messages.js';
+import { temporal } from './cli-kit.js';
+
+export const dlrnActivities = (cfg: ReleaseConfig) =>
+  createDlrnActivities(
+    () => DlrnClient.fromEnv(cfg.apiUrl),
+    () => new DlrnRepoClient(cfg.baseUrl),
+  );
+
+/** The controller's status, or null when it is not running (yet). */
+export async function controllerStatus(cfg: ReleaseConfig): Promise<ControllerStatus | null> {
+  try {
+    const client = await temporal();
+    return await client.workflow.getHandle(releaseWorkflowId(cfg.release, cfg.distro)).query(statusQuery);
+  } catch {
+    return null;
+  }
+}
+
+export interface StageView {
+  targetLabel: string;
+  candidateLabel: string;
+  current: { fullHash: string | null; promotedAt: number | null };
+  selected: string | null;
+  /** What holds the selected hash back (hold, soak, window, approval), if anything. */
+  gate: GateVerdict | null;
+  candidates: CandidateExplanation[];
+  input: DecisionInput;
+  decision: Decision;
+}
+
+export async function evaluateStage(
+  cfg: ReleaseConfig,
+  label: string,
+  ctl: ControllerStatus | null,
+): Promise<StageView> {
+  const p = promotionFor(cfg, label);
+  const dlrn = dlrnActivities(cfg);
+  const now = Math.floor(Date.now() / 1000);
+  const gathered = await dlrn.gatherCandidates({
+    apiUrl: cfg.apiUrl,
+    hashKind: cfg.hashKind,
+    candidateLabel: p.candidateLabel,
+    targetLabel: p.targetLabel,
+    lookBack: cfg.latestHashesCount,
+  });
+  const input: DecisionInput = {
+    candidateLabel: p.candidateLabel,
+    targetLabel: p.targetLabel,
+    ...gathered,
+    criteria: p.criteria,
+    alternativeCriteria: p.alternativeCriteria,
+    waivers: (ctl?.controls.waivers ?? []).map((w) => ({
+      job: w.job,
+      fullHash: w.fullHash,
+      expiresAt: w.expiresAt,
+      by: w.by,
+      reason: w.why,
+    })),
+    now,
+  };
+  const decision = decide(input);
+  const hold = ctl?.controls.holds.find((h) => h.label === label) ?? null;
+  const verdict = decision.selectedFullHash
+    ? gate({
+        promotion: p,
+        fullHash: decision.selectedFullHash,
+        candidateSince: decision.candidates.find((c) => c.status === 'selected')?.timestamp ?? null,
+        held: hold,
+        approved: Boolean(
+          ctl?.controls.approvals.some((a) => a.label === label && a.fullHash === decision.selectedFullHash),
+        ),
+        now,
+      })
+    : hold || p.hold
+      ? {
+          outcome: 'held' as const,
+          reason: hold ? `held by ${hold.by}: ${hold.why}` : 'held in the release config',
+          wakeAt: null,
+        }
+      : null;
+  const head = gathered.targetHistory[0];
+  return {
+    targetLabel: label,
+    candidateLabel: p.candidateLabel,
+    current: {
+      fullHash: decision.currentTarget ? fullHash(decision.currentTarget) : null,
+      promotedAt: head?.timestamp ?? null,
+    },
+    selected: decision.selectedFullHash,
+    gate: verdict,
+    candidates: decision.candidates,
+    input,
+    decision,
+  };
+}
+
+export { explainHash };

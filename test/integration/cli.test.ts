@@ -1,0 +1,336 @@
+// The `promoter` CLI, run as a child process against the real stack: help, usage errors (exit 2, nothing changed),
+// read commands and their --json shapes, and the manual controls end to end through the release controller.
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseWorkflowId } from '../../domain/promotion.js';
+import { resetSandbox } from '../../scripts/sandbox/load.js';
+import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
+import { ROOT } from '../../scripts/sandbox/stack-env.js';
+import { runCli } from '../helpers/cli-runner.js';
+import { dlrnFor, dlrnHeads, qcowLink, registriesAgree, sandboxConfig } from '../helpers/sandbox-state.js';
+import { testStack } from '../helpers/stack.js';
+import { temporalHarness, type TemporalHarness } from '../helpers/temporal.js';
+
+const WALLABY = join(ROOT, 'config', 'sandbox', 'wallaby.yaml');
+const cfg = sandboxConfig('wallaby');
+let h: TemporalHarness;
+let rel: SandboxRelease;
+let cliEnv: Record<string, string>;
+const cli = (...args: string[]) => runCli(args, cliEnv);
+const hashOf = (key: string) => buildByKey(rel, key).fullHash;
+const head = async (label: string) => (await dlrnHeads(cfg, [label]))[label];
+
+async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Runs fn with a worker on this file's task queue; the CLI starts controllers on that queue. */
+const withWorker = <T>(fn: () => Promise<T>) => h.withWorker(fn);
+
+beforeAll(async () => {
+  h = await temporalHarness();
+  cliEnv = { TEMPORAL_TASK_QUEUE: h.taskQueue, TEMPORAL_ADDRESS: testStack().temporalAddress };
+  // A controller left by an earlier run would poll another task queue.
+  for (const r of ['wallaby', 'master']) {
+    await h.client.workflow
+      .getHandle(releaseWorkflowId(r, 'centos9'))
+      .terminate('test start')
+      .catch(() => undefined);
+  }
+  rel = await resetSandbox(testStack().env, 'wallaby');
+});
+afterAll(async () => {
+  await runCli(['schedule', 'delete', '-c', WALLABY], cliEnv);
+  await h.client.workflow
+    .getHandle(releaseWorkflowId('wallaby', 'centos9'))
+    .terminate('test done')
+    .catch(() => undefined);
+  await h?.close();
+});
+
+describe('help and usage errors', () => {
+  const commands = [
+    'status',
+    'explain',
+    'promote',
+    'force-promote',
+    'approve',
+    'hold',
+    'unhold',
+    'abort',
+    'rollback',
+    'waive',
+    'schedule create',
+    'schedule list',
+    'schedule pause',
+    'schedule unpause',
+    'schedule trigger',
+    'schedule backfill',
+    'schedule delete',
+    'report-result',
+    'promotions',
+    'repo-status',
+  ];
+  it.concurrent.each(commands)('%s --help exits 0 and describes its options', async (c) => {
+    const r = await cli(...c.split(' '), '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: promoter ${c}`);
+  });
+
+  it.each([
+    ['an unknown option', ['status', '--bogus'], /unknown option '--bogus'/],
+    ['a control without --why', ['hold', '--label', 'current-tripleo', '-c', WALLABY], /--why/],
+    [
+      'a bad duration',
+      ['waive', '--job', 'j', '--hash', 'a'.repeat(32), '--for', '2y', '--why', 'w', '-c', WALLABY],
+      /--for: expected a duration/,
+    ],
+    [
+      'a malformed hash',
+      ['explain', 'not-a-hash', '--label', 'current-tripleo', '-c', WALLABY],
+      /--hash: expected a full_hash/,
+    ],
+    [
+      'an unknown label',
+      ['hold', '--label', 'nope', '--why', 'w', '-c', WALLABY],
+      /--label: nope is not a promotion target/,
+    ],
+    [
+      'half a commit hash',
+      ['force-promote', '--label', 'current-tripleo', '--commit-hash', 'a'.repeat(40), '--why', 'w', '-c', WALLABY],
+      /--commit-hash and --distro-hash/,
+    ],
+    [
+      'a job outside the criteria',
+      ['waive', '--job', 'nope', '--hash', 'a'.repeat(32), '--for', '1h', '--why', 'w', '-c', WALLABY],
+      /--job: nope/,
+    ],
+    ['a bad release file', ['status', '-c', join(ROOT, 'package.json')], /package\.json/],
+  ])('%s: exit 2 with a message naming it', async (_name, args, message) => {
+    const before = await dlrnFor(cfg).promotionsAll({});
+    const r = await cli(...args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect((await dlrnFor(cfg).promotionsAll({})).length).toBe(before.length);
+  });
+});
+
+describe('read commands', () => {
+  it('status --json: every label with its current hash and its candidates', async () => {
+    const r = await cli('status', '-c', WALLABY, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const { releases } = r.json<{
+      releases: {
+        release: string;
+        stages: {
+          targetLabel: string;
+          current: { fullHash: string };
+          selected: string | null;
+          candidates: { fullHash: string; status: string }[];
+        }[];
+      }[];
+    }>();
+    expect(releases.map((x) => x.release)).toEqual(['wallaby']);
+    const stages = Object.fromEntries(releases[0]!.stages.map((s) => [s.targetLabel, s]));
+    for (const label of ['tripleo-ci-testing', 'current-tripleo', 'current-tripleo-rdo']) {
+      expect(stages[label]!.current.fullHash).toBe(hashOf(rel.labels[label]!.at(-1)!));
+    }
+    expect(stages['tripleo-ci-testing']!.selected).toBe(hashOf('W11'));
+    expect(stages['current-tripleo']!.candidates.find((c) => c.fullHash === hashOf('W09'))!.status).toBe(
+      'missing_jobs',
+    );
+    expect(stages['current-tripleo']!.selected).toBe(hashOf('W06'));
+  });
+
+  it('explain --json: a hash waiting for jobs, and a promotable one', async () => {
+    const waiting = (await cli('explain', hashOf('W09'), '--label', 'current-tripleo', '-c', WALLABY, '--json')).json<
+      Record<string, unknown>
+    >();
+    expect(waiting).toMatchObject({ status: 'missing_jobs', promotable: false });
+    expect((waiting.jobs as { missing: string[] }).missing).toEqual([
+      'periodic-tripleo-ci-centos-9-scenario001-standalone-wallaby',
+    ]);
+    expect((waiting.jobs as { inProgress: string[] }).inProgress).toEqual([
+      'periodic-tripleo-ci-centos-9-ovb-3ctlr_1comp-featureset001-wallaby',
+    ]);
+    const ok = (await cli('explain', hashOf('W06'), '--label', 'current-tripleo', '-c', WALLABY, '--json')).json<
+      Record<string, unknown>
+    >();
+    expect(ok).toMatchObject({ status: 'selected', promotable: true });
+  });
+
+  it('promotions and repo-status --json are what the DLRN API says', async () => {
+    const p = await cli('promotions', '--label', 'tripleo-ci-testing', '--limit', '3', '-c', WALLABY, '--json');
+    expect(p.json()).toEqual(await dlrnFor(cfg).promotions({ promote_name: 'tripleo-ci-testing', limit: 3 }));
+    const c = buildByKey(rel, 'W08').commits[0]!;
+    const args = ['--commit-hash', c.commit_hash, '--distro-hash', c.distro_hash, '--extended-hash', c.extended_hash!];
+    const s = await cli('repo-status', ...args, '-c', WALLABY, '--json');
+    expect(s.json()).toEqual(
+      await dlrnFor(cfg).repoStatus({
+        commit_hash: c.commit_hash,
+        distro_hash: c.distro_hash,
+        extended_hash: c.extended_hash!,
+      }),
+    );
+  });
+});
+
+describe('controls through the release controller', () => {
+  it('a hold blocks the scheduled promotion until unhold', async () => {
+    await withWorker(async () => {
+      expect(
+        (await cli('hold', '--label', 'current-tripleo', '--why', 'CI outage', '--by', 'amy', '-c', WALLABY)).code,
+      ).toBe(0);
+      const created = await cli('schedule', 'create', '-c', WALLABY, '--json');
+      expect(created.json()).toEqual([{ scheduleId: 'promoter/wallaby/centos9', action: 'created' }]);
+      const list = (await cli('schedule', 'list', '-c', WALLABY, '--json')).json<
+        { scheduleId: string; paused: boolean; intervalMs: number }[]
+      >();
+      expect(list).toMatchObject([{ scheduleId: 'promoter/wallaby/centos9', paused: false, intervalMs: 600_000 }]);
+      expect((await cli('schedule', 'trigger', '-c', WALLABY)).code).toBe(0);
+      const status = () =>
+        cli('status', '-c', WALLABY, '--json').then((r) =>
+          r.json<{ releases: { controller: { lastPass: { reason: string } | null } | null }[] }>(),
+        );
+      await until('the scheduled pass', status, (s) => s.releases[0]!.controller?.lastPass?.reason === 'schedule');
+      expect(await head('tripleo-ci-testing')).toBe(hashOf('W11'));
+      expect(await head('current-tripleo')).toBe(hashOf('W04'));
+
+      expect((await cli('schedule', 'pause', '--why', 'test', '-c', WALLABY)).code).toBe(0);
+      expect((await cli('unhold', '--label', 'current-tripleo', '--why', 'CI back', '-c', WALLABY)).code).toBe(0);
+      await until(
+        'the pass after unhold',
+        () => head('current-tripleo'),
+        (x) => x === hashOf('W06'),
+      );
+    });
+  });
+
+  it('report-result promotes a hash whose criteria it completes, without a schedule tick', async () => {
+    await withWorker(async () => {
+      // W09 (tripleo-ci-testing) passed standalone; ovb is running and scenario001 missing.
+      const c = buildByKey(rel, 'W09').commits[0]!;
+      const vote = (job: string) =>
+        cli(
+          'report-result',
+          '--job-id',
+          job,
+          '--commit-hash',
+          c.commit_hash,
+          '--distro-hash',
+          c.distro_hash,
+          '--info-url',
+          'https://logserver.example/1',
+          '--timestamp',
+          String(Math.floor(Date.now() / 1000)),
+          '--success',
+          'true',
+          '-c',
+          WALLABY,
+          '--json',
+        );
+      expect((await vote('periodic-tripleo-ci-centos-9-scenario001-standalone-wallaby')).code).toBe(0);
+      expect(await head('current-tripleo')).toBe(hashOf('W06'));
+      const t0 = Date.now();
+      const last = await vote('periodic-tripleo-ci-centos-9-ovb-3ctlr_1comp-featureset001-wallaby');
+      expect(last.json()).toMatchObject({
+        vote: { job_id: 'periodic-tripleo-ci-centos-9-ovb-3ctlr_1comp-featureset001-wallaby', success: true },
+        evaluated: ['current-tripleo'],
+      });
+      await until(
+        'current-tripleo to move to W09',
+        () => head('current-tripleo'),
+        (x) => x === hashOf('W09'),
+        30_000,
+      );
+      console.log(`report-result -> current-tripleo promoted in ${Date.now() - t0} ms`);
+      expect(await registriesAgree(cfg, 'current-tripleo', hashOf('W09'))).toEqual([]);
+    });
+  });
+
+  it('rollback puts DLRN, registry tags and qcow2 links back to previous-<label>', async () => {
+    await withWorker(async () => {
+      const r = await cli('rollback', '--label', 'current-tripleo', '--why', 'bad hash', '-c', WALLABY, '--json');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json()).toMatchObject({ fullHash: hashOf('W06'), outcome: 'promoted' });
+      expect(await head('current-tripleo')).toBe(hashOf('W06'));
+      expect(await registriesAgree(cfg, 'current-tripleo', hashOf('W06'))).toEqual([]);
+      expect(qcowLink(cfg, 'current-tripleo')).toBe(hashOf('W06'));
+      expect((await cli('abort', '--why', 'nothing to abort', '-c', WALLABY)).stdout).toContain('nothing was running');
+    });
+  });
+
+  it('a waiver shows in status and expires on its timer', async () => {
+    await withWorker(async () => {
+      const job = 'periodic-tripleo-ci-centos-9-standalone-wallaby';
+      const w = await cli(
+        'waive',
+        '--job',
+        job,
+        '--hash',
+        hashOf('W11'),
+        '--for',
+        '3s',
+        '--why',
+        'flaky',
+        '-c',
+        WALLABY,
+      );
+      expect(w.code, w.stderr).toBe(0);
+      type S = {
+        releases: { controller: { controls: { waivers: { job: string }[]; audit: { action: string }[] } } }[];
+      };
+      const status = () =>
+        cli('status', '-c', WALLABY, '--json').then((r) => r.json<S>().releases[0]!.controller.controls);
+      expect((await status()).waivers.map((x) => x.job)).toEqual([job]);
+      const after = await until('the waiver to expire', status, (c) => c.waivers.length === 0, 20_000);
+      expect(after.audit.map((a) => a.action)).toContain('waiver-expired');
+    });
+  });
+
+  it('an approval gate holds a promotion until approve', async () => {
+    rel = await resetSandbox(testStack().env, 'wallaby');
+    const file = join(tmpdir(), `wallaby-approval-${randomUUID()}.yaml`);
+    writeFileSync(
+      file,
+      readFileSync(WALLABY, 'utf8').replace(
+        '    candidate_label: consistent\n',
+        '    candidate_label: consistent\n    approval_required: true\n',
+      ),
+    );
+    await withWorker(async () => {
+      const dry = await cli('promote', '--label', 'tripleo-ci-testing', '-c', file, '--json');
+      expect(dry.json<{ stages: { outcome: string; selected: string }[] }>().stages[0]).toMatchObject({
+        outcome: 'awaiting-approval',
+        selected: hashOf('W11'),
+      });
+      expect(await head('tripleo-ci-testing')).toBe(hashOf('W09'));
+      const a = await cli(
+        'approve',
+        '--label',
+        'tripleo-ci-testing',
+        '--hash',
+        hashOf('W11'),
+        '--why',
+        'reviewed',
+        '-c',
+        file,
+      );
+      expect(a.code, a.stderr).toBe(0);
+      await until(
+        'the pass after approval',
+        () => head('tripleo-ci-testing'),
+        (x) => x === hashOf('W11'),
+      );
+    });
+  });
+});
