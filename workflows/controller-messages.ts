@@ -100,7 +100,7 @@ export interface ControllerStatus {
   distro: string;
   controls: Controls;
   /** The pass running now, if any, and what triggered it. */
-  running: { reason: string; startedAt: number; workflowId: string } | null;
+  running: { reason: string; startedAt: number; workflowId: string; labels: string[] } | null;
   lastPass: (ReleasePassResult & { finishedAt: number; reason: string }) | null;
   /** The last job that failed or was aborted. */
   lastError: { at: number; reason: string; message: string } | null;

@@ -137,7 +137,12 @@ export async function releaseController(input: ControllerInput): Promise<void> {
     release: cfg.release,
     distro: cfg.distro,
     controls: c,
-    running: running && { reason: running.reason, startedAt: running.startedAt, workflowId: running.workflowId },
+    running: running && {
+      reason: running.reason,
+      startedAt: running.startedAt,
+      workflowId: running.workflowId,
+      labels: running.labels,
+    },
     lastPass: state.lastPass,
     lastError: state.lastError ?? null,
     wakeups: state.wakeups,
