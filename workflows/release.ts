@@ -27,31 +27,33 @@ export interface ReleasePassResult {
 
 export async function promoteRelease(input: ReleasePassInput): Promise<ReleasePassResult> {
   const cfg = input.config;
-  const order = stageOrder(cfg).filter((l) => !input.labels || input.labels.includes(l));
+  const order = stageOrder(cfg);
   const stages: StageSummary[] = [];
+  const moved = new Set<string>();
   for (const label of order) {
     const p = cfg.promotions.find((x) => x.targetLabel === label)!;
+    // A pass asked for some labels still follows the chain: a stage whose candidate label just moved runs too.
+    if (input.labels && !input.labels.includes(label) && !moved.has(p.candidateLabel)) continue;
     setCurrentDetails(`stage ${stages.length + 1}/${order.length}: **${p.candidateLabel} → ${label}**`);
     try {
-      stages.push(
-        await executeChild(stage, {
-          workflowId: stageWorkflowId(cfg.release, cfg.distro, label),
-          args: [{ config: cfg, targetLabel: label, dryRun: input.dryRun, controls: input.controls?.[label] }],
-          staticSummary: `evaluate ${p.candidateLabel} → ${label} for ${cfg.release}/${cfg.distro}`,
-          typedSearchAttributes: [
-            { key: Release, value: cfg.release },
-            { key: Distro, value: cfg.distro },
-            { key: PromotionLabel, value: label },
-            { key: CandidateLabel, value: p.candidateLabel },
-          ],
-        }),
-      );
+      const result = await executeChild(stage, {
+        workflowId: stageWorkflowId(cfg.release, cfg.distro, label),
+        args: [{ config: cfg, targetLabel: label, dryRun: input.dryRun, controls: input.controls?.[label] }],
+        staticSummary: `evaluate ${p.candidateLabel} → ${label} for ${cfg.release}/${cfg.distro}`,
+        typedSearchAttributes: [
+          { key: Release, value: cfg.release },
+          { key: Distro, value: cfg.distro },
+          { key: PromotionLabel, value: label },
+          { key: CandidateLabel, value: p.candidateLabel },
+        ],
+      });
+      stages.push(result);
+      if (result.outcome === 'promoted') moved.add(label);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       stages.push({ targetLabel: label, outcome: 'busy', reason: `another evaluation of ${label} is running` });
     }
   }
-  const moved = stages.filter((s) => s.outcome === 'promoted').map((s) => s.targetLabel);
-  setCurrentDetails(moved.length ? `promoted: ${moved.join(', ')}` : 'no label moved');
+  setCurrentDetails(moved.size ? `promoted: ${[...moved].join(', ')}` : 'no label moved');
   return { release: cfg.release, distro: cfg.distro, stages };
 }

@@ -145,12 +145,8 @@ export async function stage(input: StageInput): Promise<StageResult> {
         { key: FullHash, value: hash },
       ],
     });
-    return {
-      ...result,
-      outcome: promoted.outcome,
-      reason: `${hash} promoted to ${p.targetLabel}`,
-      promotion: promoted,
-    };
+    const why = decision.candidates.find((c) => c.status === 'selected')?.reason ?? 'criteria met';
+    return { ...result, outcome: promoted.outcome, reason: why, promotion: promoted };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       return { ...result, outcome: 'busy', reason: `a promotion of ${hash} to ${p.targetLabel} is already running` };

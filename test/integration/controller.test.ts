@@ -88,6 +88,9 @@ describe('wallaby controls', () => {
         (s) => s.lastPass?.reason === 'unhold by tester' && !s.running,
       );
       expect(outcomeOf(status.lastPass!, 'current-tripleo')).toBe('promoted');
+      // The pass asked for current-tripleo only, but follows the chain to the stage whose candidate just moved.
+      expect(outcomeOf(status.lastPass!, 'current-tripleo-rdo')).toBe('promoted');
+      expect(outcomeOf(status.lastPass!, 'tripleo-ci-testing')).toBeUndefined();
       expect(status.controls.audit.map((a) => a.action)).toEqual(['hold', 'unhold']);
       expect((await dlrnHeads(cfg, ['current-tripleo']))['current-tripleo']).toBe(hashOf('W06'));
 
