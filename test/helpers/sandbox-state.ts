@@ -1,5 +1,6 @@
 // Reads where a sandbox release stands in all three places a promotion writes (DLRN, registries, image server),
 // so tests can check they agree.
+import type { Client } from '@temporalio/client';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DlrnClient } from '../../clients/dlrn.js';
@@ -8,6 +9,8 @@ import { loadReleaseConfig } from '../../domain/config-file.js';
 import type { ReleaseConfig } from '../../domain/config.js';
 import { fullHash, hashFromPromotion, type DlrnHash } from '../../domain/hash.js';
 import { containerImages, registryRefs } from '../../domain/promotion.js';
+import { resetSandbox } from '../../scripts/sandbox/load.js';
+import type { SandboxRelease } from '../../scripts/sandbox/model.js';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
 import { testStack } from './stack.js';
 
@@ -66,4 +69,22 @@ export function qcowLink(cfg: ReleaseConfig, label: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Puts a sandbox release back as the model has it, after ending every workflow an earlier test left running on it
+ * (a test that failed half-way leaves its promotion open on a task queue nobody polls, and the next test would find
+ * that (label, hash) busy).
+ */
+export async function freshRelease(client: Client, release: string): Promise<SandboxRelease> {
+  const prefixes = [`promotion/${release}/`, `stage/${release}/`, `release/${release}/`];
+  for await (const wf of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
+    if (prefixes.some((p) => wf.workflowId.startsWith(p))) {
+      await client.workflow
+        .getHandle(wf.workflowId)
+        .terminate('test reset')
+        .catch(() => undefined);
+    }
+  }
+  return resetSandbox(testStack().env, release);
 }

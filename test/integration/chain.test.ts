@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageOrder } from '../../domain/config.js';
 import { hashFromPromotion } from '../../domain/hash.js';
 import { promotionWorkflowId, releaseWorkflowId, stageWorkflowId } from '../../domain/promotion.js';
-import { resetSandbox } from '../../scripts/sandbox/load.js';
 import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
 import { promoteRelease } from '../../workflows/index.js';
 import type { StageResult } from '../../workflows/stage.js';
@@ -16,8 +15,8 @@ import {
   qcowLink,
   registriesAgree,
   sandboxConfig,
+  freshRelease,
 } from '../helpers/sandbox-state.js';
-import { testStack } from '../helpers/stack.js';
 import { temporalHarness, type TemporalHarness } from '../helpers/temporal.js';
 
 let h: TemporalHarness;
@@ -44,7 +43,7 @@ describe.each(['wallaby', 'master'])('chain on %s/centos9', (release) => {
     );
 
   beforeAll(async () => {
-    rel = await resetSandbox(testStack().env, release);
+    rel = await freshRelease(h.client, release);
   });
 
   it('a dry run decides the same hashes and writes nothing', async () => {

@@ -6,11 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseWorkflowId } from '../../domain/promotion.js';
-import { resetSandbox } from '../../scripts/sandbox/load.js';
 import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
 import { runCli } from '../helpers/cli-runner.js';
-import { dlrnFor, dlrnHeads, qcowLink, registriesAgree, sandboxConfig } from '../helpers/sandbox-state.js';
+import {
+  dlrnFor,
+  dlrnHeads,
+  qcowLink,
+  registriesAgree,
+  sandboxConfig,
+  freshRelease,
+} from '../helpers/sandbox-state.js';
 import { testStack } from '../helpers/stack.js';
 import { temporalHarness, type TemporalHarness } from '../helpers/temporal.js';
 
@@ -46,7 +52,7 @@ beforeAll(async () => {
       .terminate('test start')
       .catch(() => undefined);
   }
-  rel = await resetSandbox(testStack().env, 'wallaby');
+  rel = await freshRelease(h.client, 'wallaby');
 });
 afterAll(async () => {
   await runCli(['schedule', 'delete', '-c', WALLABY], cliEnv);
@@ -298,7 +304,7 @@ describe('controls through the release controller', () => {
   });
 
   it('an approval gate holds a promotion until approve', async () => {
-    rel = await resetSandbox(testStack().env, 'wallaby');
+    rel = await freshRelease(h.client, 'wallaby');
     const file = join(tmpdir(), `wallaby-approval-${randomUUID()}.yaml`);
     writeFileSync(
       file,

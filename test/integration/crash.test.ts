@@ -10,12 +10,18 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Client, Connection } from '@temporalio/client';
 import { makeCommitHash } from '../../domain/hash.js';
 import { promotionWorkflowId, releaseWorkflowId } from '../../domain/promotion.js';
-import { resetSandbox } from '../../scripts/sandbox/load.js';
 import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
 import { promoteRelease } from '../../workflows/index.js';
 import type { StageResult } from '../../workflows/stage.js';
 import { recordHistory } from '../helpers/history.js';
-import { dlrnHeads, promotionCount, qcowLink, registriesAgree, sandboxConfig } from '../helpers/sandbox-state.js';
+import {
+  dlrnHeads,
+  promotionCount,
+  qcowLink,
+  registriesAgree,
+  sandboxConfig,
+  freshRelease,
+} from '../helpers/sandbox-state.js';
 import { testStack } from '../helpers/stack.js';
 import { workflowBundle } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
@@ -36,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => client?.connection.close());
 beforeEach(async () => {
-  rel = await resetSandbox(testStack().env, 'wallaby');
+  rel = await freshRelease(client, 'wallaby');
   marker = join(tmpdir(), `crash-${randomUUID()}`);
 });
 afterEach(async () => {

@@ -5,9 +5,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '../../domain/errors.js';
 import { DlrnClient } from '../../clients/dlrn.js';
-import { resetSandbox } from '../../scripts/sandbox/load.js';
 import { buildByKey, DISTRO, sandboxModel } from '../../scripts/sandbox/model.js';
 import { labelReport } from '../../workflows/index.js';
+import { freshRelease } from '../helpers/sandbox-state.js';
 import { testStack } from '../helpers/stack.js';
 import { temporalHarness, type TemporalHarness } from '../helpers/temporal.js';
 
@@ -19,7 +19,7 @@ let h: TemporalHarness;
 beforeAll(async () => {
   h = await temporalHarness();
   // Other files move the sandbox's labels: start from the model's state.
-  for (const rel of model) await resetSandbox(stack.env, rel.release);
+  for (const rel of model) await freshRelease(h.client, rel.release);
 });
 afterAll(async () => h?.close());
 
