@@ -4,24 +4,13 @@
 // posix-rename), every step compares before it writes so a rerun is harmless, and the promote reports what the links
 // pointed at so a saga can put them back. The private key is read here from the file the ImageServerRef names; it
 // never travels in inputs, results, errors or logs.
+import type { ImageServerRef } from '../domain/promotion.js';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
 import { SftpSession, type SftpConnectOptions } from '../clients/sftp.js';
 
-export interface ImageServerRef {
-  host: string;
-  port: number;
-  user: string;
-  /** The image tree on the server, e.g. /var/www/html/images. */
-  root: string;
-  /** Name of the environment variable holding the private key file's path, e.g. IMAGE_SERVER_KEY_FILE. */
-  keyFileEnv?: string;
-  /** The private key file's path (when keyFileEnv is not used). */
-  keyFile?: string;
-  /** `SHA256:<base64>` of the server's host key; unset accepts any host key (see clients/sftp.ts). */
-  hostKeySha256?: string;
-}
+export type { ImageServerRef };
 
 /** The session operations the activities use: SftpSession, or a fake in unit tests. */
 export type QcowSftp = Pick<SftpSession, 'kind' | 'list' | 'readlink' | 'replaceSymlink' | 'remove' | 'end'>;

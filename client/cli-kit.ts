@@ -11,9 +11,11 @@ import { z } from 'zod';
 import { loadReleaseConfig } from '../domain/config-file.js';
 import type { ReleaseConfig } from '../domain/config.js';
 import { ErrorCode, isPromoterError, PromoterError } from '../domain/errors.js';
-import { releaseWorkflowId } from '../domain/promotion.js';
+import { ARTIFACT_KINDS, releaseWorkflowId } from '../domain/promotion.js';
 import { configureUpdate } from '../workflows/controller-messages.js';
 import { releaseController } from '../workflows/index.js';
+import type { ReleasePassResult } from '../workflows/release.js';
+import type { StageResult } from '../workflows/stage.js';
 import { Distro, Release } from '../workflows/search-attributes.js';
 import { connectClient, temporalSettings, workflowUiUrl } from './connection.js';
 
@@ -60,6 +62,16 @@ export const by = z
   .default(() => process.env.USER || userInfo().username);
 export const hex = (what: string, len: string) =>
   z.string().regex(new RegExp(`^[0-9a-f]{${len}}$`), { error: `expected ${what}` });
+export const extendedHashOpt = z.string().regex(/^[0-9a-f]{40}_[0-9a-f]{40}$/, { error: 'expected <40 hex>_<40 hex>' });
+export const aggregateHashOpt = hex('an aggregate hash (32-64 hex)', '32,64');
+export const kindsOpt = z
+  .string()
+  .transform((s) => s.split(',').map((k) => k.trim()))
+  .pipe(
+    z.array(
+      z.enum(ARTIFACT_KINDS as [string, ...string[]], { error: `expected a list of ${ARTIFACT_KINDS.join(',')}` }),
+    ),
+  );
 export const fullHashOpt = z.string().regex(/^[0-9a-f]{32,64}(_[0-9a-f]{8}){0,3}$/, { error: 'expected a full_hash' });
 
 /** Release configs: -c files, else every *.yaml in $PROMOTER_CONFIG_DIR (default config/sandbox). */
@@ -156,6 +168,24 @@ export function printTable(head: string[], rows: (string | number | null | undef
 export const shortHash = (h: string | null | undefined) => (h ? (h.length > 20 ? `${h.slice(0, 17)}…` : h) : '-');
 export const when = (epoch: number | null | undefined) =>
   epoch ? new Date(epoch * 1000).toISOString().replace('.000Z', 'Z') : '-';
+
+/** A promotion pass as a table: each stage, the hash before and after, the outcome and why. */
+export function printPass(pass: ReleasePassResult): void {
+  printTable(
+    ['STAGE', 'BEFORE', 'AFTER', 'OUTCOME', 'WHY'],
+    pass.stages.map((s) => {
+      const st = s as Partial<StageResult> & { targetLabel: string; outcome: string; reason: string };
+      const after = st.outcome === 'promoted' ? st.selected : st.before;
+      return [
+        `${st.candidateLabel ?? '?'} → ${st.targetLabel}`,
+        shortHash(st.before),
+        shortHash(after),
+        st.outcome,
+        st.reason,
+      ];
+    }),
+  );
+}
 
 /** The message of a failure, looking through Temporal's wrappers (an update refused by its validator, …). */
 function rootMessage(err: unknown): string {

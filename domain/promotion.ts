@@ -17,9 +17,14 @@ export interface ImageServerRef {
   host: string;
   port: number;
   user: string;
+  /** The image tree on the server, e.g. /var/www/html/images. */
   root: string;
+  /** Name of the environment variable holding the private key file's path, e.g. IMAGE_SERVER_KEY_FILE. */
   keyFileEnv?: string;
+  /** The private key file's path (when keyFileEnv is not used). */
   keyFile?: string;
+  /** `SHA256:<base64>` of the server's host key; unset accepts any host key (see clients/sftp.ts). */
+  hostKeySha256?: string;
 }
 
 export type ArtifactKind = 'containers' | 'images' | 'dlrn';

@@ -13,6 +13,7 @@ import {
   duration,
   ensureController,
   fullHashOpt,
+  kindsOpt,
   link,
   oneConfig,
   parseOptions,
@@ -28,14 +29,6 @@ const common = {
   by,
   json: z.boolean().optional(),
 };
-const kinds = z
-  .string()
-  .transform((s) => s.split(',').map((k) => k.trim()))
-  .pipe(
-    z.array(
-      z.enum(ARTIFACT_KINDS as [string, ...string[]], { error: `expected a list of ${ARTIFACT_KINDS.join(',')}` }),
-    ),
-  );
 
 interface Verb {
   name: string;
@@ -108,7 +101,7 @@ const verbs: Verb[] = [
       ['-l, --label <label>', 'target label', true],
       ['--kinds <list>', `some of ${ARTIFACT_KINDS.join(',')}`],
     ],
-    schema: z.object({ ...common, label, kinds: kinds.optional() }),
+    schema: z.object({ ...common, label, kinds: kindsOpt.optional() }),
     run: async (o) =>
       (await ensureController(cfgFor(o))).executeUpdate(m.rollbackUpdate, {
         args: [{ label: o.label as string, kinds: o.kinds as never, by: o.by as string, why: o.why as string }],

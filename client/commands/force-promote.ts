@@ -6,10 +6,13 @@ import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
 import { forcePromoteUpdate } from '../../workflows/controller-messages.js';
 import {
   action,
+  aggregateHashOpt,
   by,
   checkLabel,
   ensureController,
+  extendedHashOpt,
   hex,
+  kindsOpt,
   link,
   oneConfig,
   parseOptions,
@@ -18,27 +21,15 @@ import {
   why,
 } from '../cli-kit.js';
 
-const kinds = z
-  .string()
-  .transform((s) => s.split(',').map((k) => k.trim()))
-  .pipe(
-    z.array(
-      z.enum(ARTIFACT_KINDS as [string, ...string[]], { error: `expected a list of ${ARTIFACT_KINDS.join(',')}` }),
-    ),
-  );
-
 export const Options = z.object({
   releaseConfig: z.array(z.string()).optional(),
   release: z.string().optional(),
   label: z.string({ error: 'the target label is required' }),
   commitHash: hex('40 hex characters', '40').optional(),
   distroHash: hex('40 hex characters', '40').optional(),
-  extendedHash: z
-    .string()
-    .regex(/^[0-9a-f]{40}_[0-9a-f]{40}$/, { error: 'expected <40 hex>_<40 hex>' })
-    .optional(),
-  aggregateHash: hex('an aggregate hash (32-64 hex)', '32,64').optional(),
-  kinds: kinds.optional(),
+  extendedHash: extendedHashOpt.optional(),
+  aggregateHash: aggregateHashOpt.optional(),
+  kinds: kindsOpt.optional(),
   why,
   by,
   json: z.boolean().optional(),

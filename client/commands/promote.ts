@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import { runPassUpdate } from '../../workflows/controller-messages.js';
 import { promotionProgressQuery } from '../../workflows/promotion.js';
-import type { StageResult } from '../../workflows/stage.js';
 import {
   action,
   by,
@@ -17,8 +16,7 @@ import {
   oneConfig,
   parseOptions,
   printJson,
-  printTable,
-  shortHash,
+  printPass,
   temporal,
 } from '../cli-kit.js';
 
@@ -86,20 +84,7 @@ export function register(program: Command): void {
           })
           .finally(stop);
         if (o.json) return void printJson(pass);
-        printTable(
-          ['STAGE', 'BEFORE', 'AFTER', 'OUTCOME', 'WHY'],
-          pass.stages.map((s) => {
-            const st = s as Partial<StageResult> & { targetLabel: string; outcome: string; reason: string };
-            const after = st.outcome === 'promoted' ? st.selected : st.before;
-            return [
-              `${st.candidateLabel ?? '?'} → ${st.targetLabel}`,
-              shortHash(st.before),
-              shortHash(after),
-              st.outcome,
-              st.reason,
-            ];
-          }),
-        );
+        printPass(pass);
         console.log(link(releaseWorkflowId(cfg.release, cfg.distro)));
         return pass.stages.some((s) => s.outcome === 'failed') ? EXIT.failed : EXIT.ok;
       }),

@@ -4,7 +4,18 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { DlrnClient } from '../../clients/dlrn.js';
 import { evaluateSignal } from '../../workflows/controller-messages.js';
-import { action, ensureController, hex, link, oneConfig, parseOptions, printJson, usage } from '../cli-kit.js';
+import {
+  action,
+  aggregateHashOpt,
+  ensureController,
+  extendedHashOpt,
+  hex,
+  link,
+  oneConfig,
+  parseOptions,
+  printJson,
+  usage,
+} from '../cli-kit.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 
 const bool = z
@@ -16,11 +27,8 @@ const Options = z.object({
   jobId: z.string({ error: 'the job name is required' }).min(1),
   commitHash: hex('40 hex characters', '40').optional(),
   distroHash: hex('40 hex characters', '40').optional(),
-  extendedHash: z
-    .string()
-    .regex(/^[0-9a-f]{40}_[0-9a-f]{40}$/, { error: 'expected <40 hex>_<40 hex>' })
-    .optional(),
-  aggHash: hex('an aggregate hash (32-64 hex)', '32,64').optional(),
+  extendedHash: extendedHashOpt.optional(),
+  aggHash: aggregateHashOpt.optional(),
   infoUrl: z.string({ error: 'the job URL is required' }).url({ error: 'expected a URL' }),
   timestamp: z.coerce.number({ error: 'expected epoch seconds' }).int({ error: 'expected epoch seconds' }).positive(),
   success: bool,
