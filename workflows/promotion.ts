@@ -53,6 +53,13 @@ export interface PromotionResult {
   warnings: string[];
 }
 
+/** The innermost failure: the activity's own error, not Temporal's "Activity task failed" wrapper around it. */
+function rootCause(err: unknown): { message: string; type?: string } {
+  let e = err as { message?: string; type?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return { message: e?.message ?? String(err), type: e?.type };
+}
+
 export const promotionProgressQuery = defineQuery<StepRecord[]>('promotionProgress');
 
 const STEPS: StepName[] = ['guard', 'verify-artifacts', 'snapshot', 'containers', 'images', 'dlrn', 'verify'];
@@ -189,7 +196,8 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       step('dlrn', 'done', r.promoted ? `previous-${label} → ${r.previous ?? '(none)'}` : 'already there');
     } else step('dlrn', 'skipped');
   } catch (err) {
-    step(current, 'failed', (err as Error).message);
+    const root = rootCause(err);
+    step(current, 'failed', root.message);
     if (compensations.length > 0) {
       await CancellationScope.nonCancellable(async () => {
         steps.push({ step: 'compensate', state: 'running', at: Date.now() });
@@ -203,10 +211,10 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       });
     }
     throw ApplicationFailure.create({
-      type: (err as ApplicationFailure).type ?? 'PromotionFailed',
+      type: root.type ?? 'PromotionFailed',
       nonRetryable: true,
       message:
-        `promotion of ${hash} to ${label} failed at ${current}: ${(err as Error).message}` +
+        `promotion of ${hash} to ${label} failed at ${current}: ${root.message}` +
         (compensations.length > 0 ? ` (restored: ${compensations.map((c) => c.what).join(', ')})` : ''),
       cause: err as Error,
     });

@@ -1,0 +1,61 @@
+// Failure semantics: a promotion whose DLRN step fails for good after the artifacts moved puts the registry tags and
+// qcow2 links back to what they were, so no registry or image server is left ahead of DLRN.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DlrnClient } from '../../clients/dlrn.js';
+import { ErrorCode, PromoterError } from '../../domain/errors.js';
+import { releaseWorkflowId } from '../../domain/promotion.js';
+import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
+import { promoteRelease } from '../../workflows/index.js';
+import type { StageResult } from '../../workflows/stage.js';
+import { dlrnHeads, freshRelease, qcowLink, registriesAgree, sandboxConfig } from '../helpers/sandbox-state.js';
+import { temporalHarness, type TemporalHarness } from '../helpers/temporal.js';
+import { defaultDeps } from '../../activities/index.js';
+
+const cfg = sandboxConfig('wallaby');
+let h: TemporalHarness;
+let rel: SandboxRelease;
+
+beforeAll(async () => {
+  h = await temporalHarness();
+  rel = await freshRelease(h.client, 'wallaby');
+});
+afterAll(async () => h?.close());
+
+/** The real DLRN client, except that every promote is refused as DLRN refuses a reserved label. */
+function refusingDlrn(): (apiUrl: string) => DlrnClient {
+  const real = defaultDeps().dlrnFor;
+  return (apiUrl) =>
+    new Proxy(real(apiUrl), {
+      get(target, prop, receiver) {
+        if (prop === 'promote' || prop === 'promoteBatch') {
+          return async () => {
+            throw new PromoterError(ErrorCode.DlrnForbidden, 'Invalid promote_name (injected by the test)');
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+}
+
+it('a DLRN refusal after containers and qcow2 moved restores both, and DLRN stays where it was', async () => {
+  const before = buildByKey(rel, 'W09').fullHash;
+  const pass = await h.withWorker(
+    () =>
+      h.client.workflow.execute(promoteRelease, {
+        taskQueue: h.taskQueue,
+        workflowId: `${releaseWorkflowId(cfg.release, cfg.distro)}/compensation-${Date.now()}`,
+        args: [{ config: cfg, labels: ['tripleo-ci-testing'] }],
+      }),
+    { dlrnFor: refusingDlrn() },
+  );
+  const st = pass.stages[0] as StageResult;
+  expect(st.outcome).toBe('failed');
+  expect(st.reason).toMatch(/failed at dlrn: .*Invalid promote_name.*restored: qcow2 links, container tags/);
+  expect(await dlrnHeads(cfg, ['tripleo-ci-testing', 'previous-tripleo-ci-testing'])).toEqual({
+    'tripleo-ci-testing': before,
+    'previous-tripleo-ci-testing': buildByKey(rel, 'W08').fullHash,
+  });
+  expect(await registriesAgree(cfg, 'tripleo-ci-testing', before)).toEqual([]);
+  expect(qcowLink(cfg, 'tripleo-ci-testing')).toBe(before);
+  expect(qcowLink(cfg, 'previous-tripleo-ci-testing')).toBe(buildByKey(rel, 'W08').fullHash);
+});
