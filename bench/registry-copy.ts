@@ -14,7 +14,7 @@ import pLimit from 'p-limit';
 import { createContainerActivities, type RegistryRef } from '../activities/containers.js';
 import { copyImage, registryPool } from '../clients/registry.js';
 import { registryAuthFile } from '../scripts/sandbox/load.js';
-import { OciLayout } from '../scripts/sandbox/oci.js';
+import { OciLayout, skopeoCopyAll } from '../scripts/sandbox/oci.js';
 import { readStackEnv, requireVar } from '../scripts/sandbox/stack-env.js';
 
 const run = promisify(execFile);
@@ -52,19 +52,13 @@ async function pushImages(): Promise<void> {
   const layout = new OciLayout(mkdtempSync(join(tmpdir(), 'bench-oci-')));
   for (const image of IMAGES) layout.add(image, image, FULL_HASH, ['amd64']);
   layout.save();
-  const limit = pLimit(8);
-  await Promise.all(
-    IMAGES.map((image) =>
-      limit(() =>
-        run('skopeo', [
-          'copy',
-          '--quiet',
-          '--dest-tls-verify=false',
-          `oci:${layout.dir}:${image}`,
-          `docker://${SOURCE}/${source.namespace}/${image}:${FULL_HASH}`,
-        ]),
-      ),
-    ),
+  await skopeoCopyAll(
+    IMAGES.map((image) => [
+      `oci:${layout.dir}:${image}`,
+      `docker://${SOURCE}/${source.namespace}/${image}:${FULL_HASH}`,
+    ]),
+    undefined,
+    8,
   );
   rmSync(layout.dir, { recursive: true, force: true });
 }

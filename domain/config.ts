@@ -1,5 +1,6 @@
 // Release configuration: parse a release file (the old promoter's format plus our keys) into one normalised,
 // camelCase ReleaseConfig. Pure (no Node builtins): workflow code imports these types; config-file.ts reads files.
+import type { ImageServerRef } from './promotion.js';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, PromoterError } from './errors.js';
@@ -65,15 +66,8 @@ export interface ReleaseConfig {
   promotions: PromotionConfig[];
   registries: { source: RegistryConfig; targets: RegistryConfig[] };
   containers?: { images: string[]; prefix: string; exclude: string[] };
-  imageServer?: {
-    host: string;
-    port: number;
-    user: string;
-    root: string;
-    keyFileEnv?: string;
-    keyFile?: string;
-    images: string[];
-  };
+  /** The SFTP image server, and the qcow2 files each hash directory must hold. */
+  imageServer?: Omit<ImageServerRef, 'hostKeySha256'> & { images: string[] };
   schedule: { intervalSeconds: number; jitterSeconds: number; paused: boolean };
   /** What the labels hold: commit/distro(/extended) hashes, or aggregate hashes of a component pipeline. */
   hashKind: 'commit' | 'aggregate';

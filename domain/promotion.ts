@@ -82,16 +82,9 @@ export const containerImages = (cfg: ReleaseConfig): string[] =>
   (cfg.containers?.images ?? []).map((i) => `${cfg.containers?.prefix ?? ''}${i}`);
 
 export function imageServerRef(cfg: ReleaseConfig): ImageServerRef | null {
-  const s = cfg.imageServer;
-  if (!s) return null;
-  return {
-    host: s.host,
-    port: s.port,
-    user: s.user,
-    root: s.root,
-    ...(s.keyFileEnv ? { keyFileEnv: s.keyFileEnv } : {}),
-    ...(s.keyFile ? { keyFile: s.keyFile } : {}),
-  };
+  if (!cfg.imageServer) return null;
+  const { images: _images, ...server } = cfg.imageServer;
+  return server;
 }
 
 export const shortHash = (fullHash: string) => fullHash.slice(0, 8) + (fullHash.includes('_') ? '…' : '');

@@ -20,7 +20,7 @@ import {
   type SandboxRelease,
 } from './model.js';
 import { copyImage, registryFromRef, RegistryClient } from '../../clients/registry.js';
-import { OciLayout } from './oci.js';
+import { OciLayout, skopeoCopyAll } from './oci.js';
 import { dlrnVarName, readStackEnv, requireVar, ROOT, type StackEnv } from './stack-env.js';
 
 const run = promisify(execFile);
@@ -81,7 +81,7 @@ async function loadImages(env: StackEnv, rel: SandboxRelease): Promise<number> {
   // skopeo pushes each image from the OCI layout once, tagged <full_hash>; the label tags and what earlier
   // promotions pushed to the target registry are then set in-process (resetLabelTags), which is much faster.
   const layout = new OciLayout(join(state, 'oci', rel.release));
-  const copies: string[][] = [];
+  const copies: [string, string][] = [];
   for (const key of rel.artifacts) {
     const tag = buildByKey(rel, key).fullHash;
     for (const name of IMAGE_NAMES) {
@@ -92,31 +92,7 @@ async function loadImages(env: StackEnv, rel: SandboxRelease): Promise<number> {
   }
   layout.save();
   const authfile = registryAuthFile(env);
-  // Copies into one repository run one after another: parallel pushes of the same blobs race in the registry.
-  const byRepo = new Map<string, string[][]>();
-  for (const c of copies) {
-    const repo = c[1]!.replace(/:[^:/]+$/, '');
-    byRepo.set(repo, [...(byRepo.get(repo) ?? []), c]);
-  }
-  const limit = pLimit(4);
-  await Promise.all(
-    [...byRepo.values()].map((group) =>
-      limit(async () => {
-        for (const [from, to] of group) {
-          await run('skopeo', [
-            'copy',
-            '--all',
-            '--quiet',
-            '--dest-tls-verify=false',
-            '--dest-authfile',
-            authfile,
-            from!,
-            to!,
-          ]);
-        }
-      }),
-    ),
-  );
+  await skopeoCopyAll(copies, authfile);
   await resetLabelTags(env, rel);
   writeFileSync(marker, digest);
   return copies.length;

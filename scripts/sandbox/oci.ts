@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pLimit from 'p-limit';
+
+const run = promisify(execFile);
 
 export const MEDIA = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -89,4 +94,28 @@ export class OciLayout {
     writeFileSync(join(this.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: this.refs }));
     rmSync(this.scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Pushes images with skopeo: each copy is [source, destination] in skopeo's transport syntax (oci:…, docker://…).
+ * Copies into one repository run one after another, since parallel pushes of the same blobs race in the registry;
+ * repositories run `concurrency` at a time. Credentials come from a docker-style auth file, never the command line.
+ */
+export async function skopeoCopyAll(copies: [string, string][], authfile?: string, concurrency = 4): Promise<void> {
+  const byRepo = new Map<string, [string, string][]>();
+  for (const c of copies) {
+    const repo = c[1].replace(/:[^:/]+$/, '');
+    byRepo.set(repo, [...(byRepo.get(repo) ?? []), c]);
+  }
+  const auth = authfile ? ['--dest-authfile', authfile] : [];
+  const limit = pLimit(concurrency);
+  await Promise.all(
+    [...byRepo.values()].map((group) =>
+      limit(async () => {
+        for (const [from, to] of group) {
+          await run('skopeo', ['copy', '--all', '--quiet', '--dest-tls-verify=false', ...auth, from, to]);
+        }
+      }),
+    ),
+  );
 }

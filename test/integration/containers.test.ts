@@ -1,15 +1,12 @@
 // Container activities against the stack's two real registries (distribution 2.8): the source without auth, the
 // target with htpasswd Basic auth, and a Bearer token proxy like quay.io's. Every test pushes fresh images under
 // its own regtest-* namespaces, so the sandbox's tags stay as they are.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createContainerActivities,
@@ -21,11 +18,10 @@ import { toFailure } from '../../activities/failure.js';
 import { copyImage, MediaType, registryPool, RegistryClient, sha256Digest } from '../../clients/registry.js';
 import { ErrorCode, isPromoterError, type PromoterError } from '../../domain/errors.js';
 import { registryAuthFile } from '../../scripts/sandbox/load.js';
-import { OciLayout } from '../../scripts/sandbox/oci.js';
+import { OciLayout, skopeoCopyAll } from '../../scripts/sandbox/oci.js';
 import { bearerRegistry, tlsRegistry } from '../helpers/registry-proxies.js';
 import { testStack } from '../helpers/stack.js';
 
-const run = promisify(execFile);
 const stack = testStack();
 const SOURCE = stack.env.SOURCE_REGISTRY!;
 const TARGET = stack.env.TARGET_REGISTRY!;
@@ -72,7 +68,7 @@ async function imageSet(name: string): Promise<ImageSet> {
   };
   const [fullHash, oldHash] = [newHash(), newHash()];
   const layout = new OciLayout(join(work, name));
-  const pushes: string[][] = [];
+  const pushes: [string, string][] = [];
   IMAGES.forEach((image, i) => {
     const arches = image === MULTI_ARCH ? ['amd64', 'ppc64le'] : ['amd64'];
     layout.add(`${image}-new`, image, fullHash, arches);
@@ -83,32 +79,10 @@ async function imageSet(name: string): Promise<ImageSet> {
         for (const tag of [oldHash, LABEL]) copies.push([`${image}-old`, `${reg}/${image}:${tag}`]);
       }
     }
-    pushes.push(...copies.map(([ref, to]) => [`oci:${layout.dir}:${ref}`, `docker://${to}`]));
+    pushes.push(...copies.map(([ref, to]): [string, string] => [`oci:${layout.dir}:${ref}`, `docker://${to}`]));
   });
   layout.save();
-  // One repository's pushes one after another: parallel pushes of one blob into one repository race.
-  const byRepo = new Map<string, string[][]>();
-  for (const p of pushes)
-    byRepo.set(p[1]!.replace(/:[^:/]+$/, ''), [...(byRepo.get(p[1]!.replace(/:[^:/]+$/, '')) ?? []), p]);
-  const limit = pLimit(6);
-  await Promise.all(
-    [...byRepo.values()].map((group) =>
-      limit(async () => {
-        for (const [from, to] of group) {
-          await run('skopeo', [
-            'copy',
-            '--all',
-            '--quiet',
-            '--dest-tls-verify=false',
-            '--dest-authfile',
-            authfile,
-            from!,
-            to!,
-          ]);
-        }
-      }),
-    ),
-  );
+  await skopeoCopyAll(pushes, authfile, 6);
   return { source, target, fullHash, oldHash, input: { fullHash, label: LABEL, images: IMAGES, source, target } };
 }
 
