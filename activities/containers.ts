@@ -22,7 +22,7 @@ import {
   isTag,
   repositoryOf,
   type RegistryClient,
-} from '../clients/registry.js';
+} from '../integrations/registry.js';
 
 export type { RegistryRef };
 

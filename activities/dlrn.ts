@@ -1,7 +1,6 @@
-// DLRN activities: thin adapters over the DLRN API client. Reads gather what the decision engine needs; the promote
-// activity is check-then-act, because DLRN's promote is not idempotent (every call inserts a promotion row).
-import type { DlrnClient, Promotion } from '../clients/dlrn.js';
-import type { DlrnRepoClient } from '../clients/dlrn-repo.js';
+// DLRN read activities: thin adapters over the DLRN API client that gather what the decision engine needs. The
+// promote activity lives in dlrn-promote.ts.
+import type { DlrnClient, Promotion } from '../integrations/dlrn.js';
 import type { JobVote, PromotionRecord } from '../domain/engine.js';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
 import { fullHash, hashFromPromotion, type DlrnHash } from '../domain/hash.js';
@@ -38,26 +37,7 @@ export interface GatherResult {
   votes: Record<string, JobVote[]>;
 }
 
-export interface PromoteLabelInput {
-  apiUrl: string;
-  baseUrl: string;
-  hash: DlrnHash;
-  /** The label the hash was promoted to before (an aggregate's repo files live under it). */
-  candidateLabel: string;
-  label: string;
-  createPrevious: boolean;
-}
-
-export interface PromoteLabelResult {
-  /** false when DLRN already had the hash on the label (a rerun after a crash). */
-  promoted: boolean;
-  /** full_hash of what the label held before, now on previous-<label>. */
-  previous: string | null;
-  /** DLRN's answer differed from the request (the old promoter only logged this). */
-  warnings: string[];
-}
-
-const toRecord = (p: Promotion): PromotionRecord => ({
+export const toRecord = (p: Promotion): PromotionRecord => ({
   commit_hash: p.commit_hash,
   distro_hash: p.distro_hash,
   extended_hash: p.extended_hash,
@@ -68,10 +48,10 @@ const toRecord = (p: Promotion): PromotionRecord => ({
 });
 
 /** In an aggregate pipeline, promote-batch writes one row per component and only the last carries the aggregate. */
-const ofKind = (kind: 'commit' | 'aggregate') => (p: Promotion) =>
+export const ofKind = (kind: 'commit' | 'aggregate') => (p: Promotion) =>
   (kind === 'aggregate') === (p.aggregate_hash !== null);
 
-const safeFullHash = (r: PromotionRecord): string | null => {
+export const safeFullHash = (r: PromotionRecord): string | null => {
   try {
     return fullHash(hashFromPromotion(r));
   } catch {
@@ -82,7 +62,7 @@ const safeFullHash = (r: PromotionRecord): string | null => {
 const PAGE = 100;
 
 /** Tells Temporal the activity is alive, so a dead worker is noticed within the heartbeat timeout. */
-function beat(what: string): void {
+export function beat(what: string): void {
   try {
     Context.current().heartbeat(what);
   } catch {
@@ -91,7 +71,7 @@ function beat(what: string): void {
 }
 
 /** The promotions/repo_status filter that names exactly this hash. */
-function hashQuery(h: DlrnHash) {
+export function hashQuery(h: DlrnHash) {
   if (h.kind === 'aggregate') return { aggregate_hash: h.aggregateHash };
   return {
     commit_hash: h.commitHash,
@@ -100,15 +80,12 @@ function hashQuery(h: DlrnHash) {
   };
 }
 
-async function head(dlrn: DlrnClient, label: string, kind: 'commit' | 'aggregate'): Promise<Promotion | null> {
+export async function head(dlrn: DlrnClient, label: string, kind: 'commit' | 'aggregate'): Promise<Promotion | null> {
   const page = await dlrn.promotions({ promote_name: label, limit: kind === 'aggregate' ? 100 : 1 });
   return page.find(ofKind(kind)) ?? null;
 }
 
-export function createDlrnActivities(
-  dlrnFor: (apiUrl: string) => DlrnClient,
-  repoFor: (baseUrl: string) => DlrnRepoClient,
-) {
+export function createDlrnActivities(dlrnFor: (apiUrl: string) => DlrnClient) {
   return {
     /** The hash each label points at now: its newest promotion. */
     async labelHeads({ apiUrl, labels, hashKind }: LabelHeadsInput): Promise<LabelHead[]> {
@@ -189,56 +166,6 @@ export function createDlrnActivities(
         ),
       );
       return { candidatePromotions, targetHistory, votes };
-    },
-
-    /**
-     * Moves the DLRN label last, as RDO does: the current hash to previous-<label> first, then the new hash.
-     * Check-then-act on both, so running it twice (a crash after DLRN answered) adds no second promotion row.
-     */
-    async promoteDlrnLabel(input: PromoteLabelInput): Promise<PromoteLabelResult> {
-      const dlrn = dlrnFor(input.apiUrl);
-      const kind = input.hash.kind;
-      beat('reading the label');
-      const wanted = fullHash(input.hash);
-      const current = await head(dlrn, input.label, kind);
-      const currentHash = current ? hashFromPromotion(current) : null;
-      if (currentHash && fullHash(currentHash) === wanted) {
-        const prev = await head(dlrn, `previous-${input.label}`, kind);
-        return { promoted: false, previous: prev ? fullHash(hashFromPromotion(prev)) : null, warnings: [] };
-      }
-      const warnings: string[] = [];
-      if (input.createPrevious && currentHash) {
-        const prev = await head(dlrn, `previous-${input.label}`, kind);
-        if (!prev || fullHash(hashFromPromotion(prev)) !== fullHash(currentHash)) {
-          warnings.push(...(await promoteTo(currentHash, input.label, `previous-${input.label}`)));
-        }
-      }
-      warnings.push(...(await promoteTo(input.hash, input.candidateLabel, input.label)));
-      return { promoted: true, previous: currentHash ? fullHash(currentHash) : null, warnings };
-
-      async function promoteTo(h: DlrnHash, fromLabel: string, toLabel: string): Promise<string[]> {
-        beat(`promoting ${fullHash(h)} to ${toLabel}`);
-        if (h.kind === 'commit') {
-          await dlrn.promote({
-            commit_hash: h.commitHash,
-            distro_hash: h.distroHash,
-            ...(h.extendedHash ? { extended_hash: h.extendedHash } : {}),
-            promote_name: toLabel,
-          });
-          return [];
-        }
-        const components = await repoFor(input.baseUrl).aggregateComponents(fromLabel, h.aggregateHash);
-        const res = await dlrn.promoteBatch(
-          components.map((c) => ({
-            commit_hash: c.commit_hash,
-            distro_hash: c.distro_hash,
-            ...(c.extended_hash ? { extended_hash: c.extended_hash } : {}),
-            promote_name: toLabel,
-          })),
-        );
-        if (res.aggregate_hash === h.aggregateHash) return [];
-        return [`DLRN computed aggregate ${res.aggregate_hash} for ${toLabel}, expected ${h.aggregateHash}`];
-      }
     },
   };
 }

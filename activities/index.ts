@@ -1,9 +1,10 @@
 // All activities, built from their clients. Tests pass their own clients; the worker uses the defaults.
-import { DlrnClient } from '../clients/dlrn.js';
-import { DlrnRepoClient } from '../clients/dlrn-repo.js';
-import { registryPool } from '../clients/registry.js';
+import { DlrnClient } from '../integrations/dlrn.js';
+import { DlrnRepoClient } from '../integrations/dlrn-repo.js';
+import { registryPool } from '../integrations/registry.js';
 import { createContainerActivities, type ContainerDeps } from './containers.js';
 import { createDlrnActivities } from './dlrn.js';
+import { createDlrnPromoteActivities } from './dlrn-promote.js';
 import { createQcowActivities, defaultQcowDeps, type QcowDeps } from './qcow.js';
 import { withFailures } from './failure.js';
 import { createTemporalActivities } from './temporal.js';
@@ -47,7 +48,8 @@ export function defaultDeps(): ActivityDeps {
 
 export function createActivities(deps: ActivityDeps = defaultDeps()) {
   return withFailures({
-    ...createDlrnActivities(deps.dlrnFor, deps.repoFor),
+    ...createDlrnActivities(deps.dlrnFor),
+    ...createDlrnPromoteActivities(deps.dlrnFor, deps.repoFor),
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),
     ...createTemporalActivities(deps.temporalClient),

@@ -8,7 +8,7 @@ import type { ImageServerRef } from '../domain/promotion.js';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
-import { SftpSession, type SftpConnectOptions } from '../clients/sftp.js';
+import { SftpSession, type SftpConnectOptions } from '../integrations/sftp.js';
 
 export type { ImageServerRef };
 

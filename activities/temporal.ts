@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { releaseWorkflowId } from '../domain/promotion.js';
 import type { ReleaseConfig } from '../domain/config.js';
-import { evaluateSignal, type EvaluateRequest } from '../workflows/controller-messages.js';
+import { evaluateSignal, type EvaluateRequest } from '../workflows/contract.js';
 
 export interface SignalControllerInput {
   config: ReleaseConfig;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { createContainerActivities, type RegistryRef } from '../activities/containers.js';
-import { copyImage, registryPool } from '../clients/registry.js';
+import { copyImage, registryPool } from '../integrations/registry.js';
 import { registryAuthFile } from '../scripts/sandbox/load.js';
 import { OciLayout, skopeoCopyAll } from '../scripts/sandbox/oci.js';
 import { readStackEnv, requireVar } from '../scripts/sandbox/stack-env.js';

@@ -12,10 +12,9 @@ import { loadReleaseConfig } from '../domain/config-file.js';
 import type { ReleaseConfig } from '../domain/config.js';
 import { ErrorCode, isPromoterError, PromoterError } from '../domain/errors.js';
 import { ARTIFACT_KINDS, releaseWorkflowId } from '../domain/promotion.js';
-import { configureUpdate } from '../workflows/controller-messages.js';
-import { releaseController } from '../workflows/index.js';
-import type { ReleasePassResult } from '../workflows/release.js';
-import type { StageResult } from '../workflows/stage.js';
+import { configureUpdate } from '../workflows/contract.js';
+import type { releaseController } from '../workflows/controller.js';
+import type { ReleasePassResult, StageResult } from '../workflows/contract.js';
 import { Distro, Release } from '../workflows/search-attributes.js';
 import { connectClient, temporalSettings, workflowUiUrl } from './connection.js';
 
@@ -123,7 +122,7 @@ export const temporal = () => (clientPromise ??= connectClient());
 /** The release's controller, started if it is not running, with the config the operator gave. */
 export async function ensureController(cfg: ReleaseConfig): Promise<WorkflowHandle<typeof releaseController>> {
   const client = await temporal();
-  const handle = await client.workflow.start(releaseController, {
+  const handle = await client.workflow.start<typeof releaseController>('releaseController', {
     taskQueue: temporalSettings().taskQueue,
     workflowId: releaseWorkflowId(cfg.release, cfg.distro),
     workflowIdConflictPolicy: 'USE_EXISTING',

@@ -18,7 +18,7 @@ import {
   statusQuery,
   type ControllerStatus,
   type EvaluateRequest,
-} from '../workflows/controller-messages.js';
+} from '../workflows/contract.js';
 import type { releaseController } from '../workflows/controller.js';
 import type { tick } from '../workflows/tick.js';
 import { Distro, Release } from '../workflows/search-attributes.js';

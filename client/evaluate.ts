@@ -1,21 +1,16 @@
 // Read-only evaluation of a stage from the client side, with the same activities code and pure engine the workflows
 // use (no Temporal needed): what `status` and `explain` show. The controller's controls are added when it runs.
-import { DlrnClient } from '../clients/dlrn.js';
-import { DlrnRepoClient } from '../clients/dlrn-repo.js';
+import { DlrnClient } from '../integrations/dlrn.js';
 import { createDlrnActivities } from '../activities/dlrn.js';
 import type { ReleaseConfig } from '../domain/config.js';
 import { decide, explainHash, type CandidateExplanation, type Decision, type DecisionInput } from '../domain/engine.js';
 import { fullHash } from '../domain/hash.js';
 import { gate, type GateVerdict } from '../domain/policy.js';
 import { promotionFor, releaseWorkflowId } from '../domain/promotion.js';
-import { statusQuery, type ControllerStatus } from '../workflows/controller-messages.js';
+import { statusQuery, type ControllerStatus } from '../workflows/contract.js';
 import { temporal } from './cli-kit.js';
 
-export const dlrnActivities = (cfg: ReleaseConfig) =>
-  createDlrnActivities(
-    () => DlrnClient.fromEnv(cfg.apiUrl),
-    () => new DlrnRepoClient(cfg.baseUrl),
-  );
+export const dlrnActivities = (cfg: ReleaseConfig) => createDlrnActivities(() => DlrnClient.fromEnv(cfg.apiUrl));
 
 /** The controller's status, or null when it is not running (yet). */
 export async function controllerStatus(cfg: ReleaseConfig): Promise<ControllerStatus | null> {

@@ -7,7 +7,7 @@ import { loadReleaseConfig } from '../domain/config-file.js';
 import type { ReleaseConfig } from '../domain/config.js';
 import { isPromoterError } from '../domain/errors.js';
 import { releaseWorkflowId } from '../domain/promotion.js';
-import { runPassUpdate } from '../workflows/controller-messages.js';
+import { runPassUpdate } from '../workflows/contract.js';
 import { ensureController, printPass, temporal } from './cli-kit.js';
 import { workflowUiUrl } from './connection.js';
 

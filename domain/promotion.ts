@@ -23,7 +23,7 @@ export interface ImageServerRef {
   keyFileEnv?: string;
   /** The private key file's path (when keyFileEnv is not used). */
   keyFile?: string;
-  /** `SHA256:<base64>` of the server's host key; unset accepts any host key (see clients/sftp.ts). */
+  /** `SHA256:<base64>` of the server's host key; unset accepts any host key (see integrations/sftp.ts). */
   hostKeySha256?: string;
 }
 

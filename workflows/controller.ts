@@ -18,12 +18,12 @@ import {
 import type { ReleaseConfig } from '../domain/config.js';
 import { fullHash } from '../domain/hash.js';
 import { artifactKinds, promotionFor, promotionSummary, promotionWorkflowId } from '../domain/promotion.js';
-import * as m from './controller-messages.js';
+import * as m from './contract.js';
+import type { PromotionResult, ReleasePassResult, StageControls, StageResult } from './contract.js';
 import { dlrn } from './activity-proxies.js';
-import { promotion, type PromotionResult } from './promotion.js';
-import { promoteRelease, type ReleasePassResult } from './release.js';
+import { promotion } from './promotion.js';
+import { promoteRelease } from './release.js';
 import { CandidateLabel, Distro, FullHash, PromotionLabel, Release } from './search-attributes.js';
-import type { StageControls, StageResult } from './stage.js';
 import { validate } from './controller-validators.js';
 
 export interface ControllerState {

@@ -9,7 +9,6 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  defineQuery,
   setCurrentDetails,
   setHandler,
   workflowInfo,
@@ -19,6 +18,7 @@ import { ErrorCode } from '../domain/errors.js';
 import { fullHash as fullHashOf, type DlrnHash } from '../domain/hash.js';
 import { containerImages, imageServerRef, registryRefs, type ArtifactKind } from '../domain/promotion.js';
 import { containers, dlrn, images } from './activity-proxies.js';
+import { promotionProgressQuery, type PromotionResult, type StepName, type StepRecord } from './contract.js';
 
 export interface PromotionInput {
   config: ReleaseConfig;
@@ -34,33 +34,12 @@ export interface PromotionInput {
   createPrevious?: boolean;
 }
 
-export type StepName = 'guard' | 'verify-artifacts' | 'snapshot' | 'containers' | 'images' | 'dlrn' | 'verify';
-
-export interface StepRecord {
-  step: StepName | 'compensate';
-  state: 'running' | 'done' | 'skipped' | 'failed';
-  at: number;
-  note?: string;
-}
-
-export interface PromotionResult {
-  fullHash: string;
-  label: string;
-  outcome: 'promoted' | 'already-promoted';
-  /** full_hash the label held before (now previous-<label>). */
-  previous: string | null;
-  steps: StepRecord[];
-  warnings: string[];
-}
-
 /** The innermost failure: the activity's own error, not Temporal's "Activity task failed" wrapper around it. */
 function rootCause(err: unknown): { message: string; type?: string } {
   let e = err as { message?: string; type?: string; cause?: unknown } | undefined;
   while (e?.cause) e = e.cause as typeof e;
   return { message: e?.message ?? String(err), type: e?.type };
 }
-
-export const promotionProgressQuery = defineQuery<StepRecord[]>('promotionProgress');
 
 const STEPS: StepName[] = ['guard', 'verify-artifacts', 'snapshot', 'containers', 'images', 'dlrn', 'verify'];
 

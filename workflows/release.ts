@@ -6,7 +6,8 @@ import { executeChild, setCurrentDetails } from '@temporalio/workflow';
 import { stageOrder, type ReleaseConfig } from '../domain/config.js';
 import { stageWorkflowId } from '../domain/promotion.js';
 import { CandidateLabel, Distro, PromotionLabel, Release } from './search-attributes.js';
-import { stage, type StageControls, type StageResult } from './stage.js';
+import { stage } from './stage.js';
+import type { ReleasePassResult, StageControls, StageSummary } from './contract.js';
 
 export interface ReleasePassInput {
   config: ReleaseConfig;
@@ -15,14 +16,6 @@ export interface ReleasePassInput {
   controls?: Record<string, StageControls>;
   /** Only these target labels (in chain order); all when absent. */
   labels?: string[];
-}
-
-export type StageSummary = StageResult | { targetLabel: string; outcome: 'busy'; reason: string };
-
-export interface ReleasePassResult {
-  release: string;
-  distro: string;
-  stages: StageSummary[];
 }
 
 export async function promoteRelease(input: ReleasePassInput): Promise<ReleasePassResult> {

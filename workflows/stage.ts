@@ -11,8 +11,8 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
-import { decide, type CandidateExplanation, type Waiver } from '../domain/engine.js';
-import { gate, type GateOutcome } from '../domain/policy.js';
+import { decide } from '../domain/engine.js';
+import { gate } from '../domain/policy.js';
 import { fullHash } from '../domain/hash.js';
 import {
   artifactKinds,
@@ -22,42 +22,15 @@ import {
   type ArtifactKind,
 } from '../domain/promotion.js';
 import { dlrn } from './activity-proxies.js';
-import { promotion, type PromotionResult } from './promotion.js';
+import { promotion } from './promotion.js';
+import type { StageControls, StageResult } from './contract.js';
 import { CandidateLabel, Distro, FullHash, PromotionLabel, Release } from './search-attributes.js';
-
-/** The controller's durable controls that apply to one stage. */
-export interface StageControls {
-  hold: { by: string; why: string } | null;
-  /** full_hashes approved for this label. */
-  approved: string[];
-  waivers: Waiver[];
-}
 
 export interface StageInput {
   config: ReleaseConfig;
   targetLabel: string;
   dryRun?: boolean;
   controls?: StageControls;
-}
-
-export type StageOutcome =
-  'promoted' | 'nothing-to-promote' | 'already-promoted' | 'dry-run' | 'busy' | 'failed' | GateOutcome;
-
-export interface StageResult {
-  release: string;
-  distro: string;
-  targetLabel: string;
-  candidateLabel: string;
-  outcome: StageOutcome;
-  /** The hash the target label held before this stage ran. */
-  before: string | null;
-  /** The hash chosen by the decision (promoted, or would be in a dry run). */
-  selected: string | null;
-  reason: string;
-  candidates: CandidateExplanation[];
-  promotion?: PromotionResult;
-  /** When a gate (soak, window) lifts and the stage is worth evaluating again. */
-  wakeAt?: number | null;
 }
 
 export async function stage(input: StageInput): Promise<StageResult> {

@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
-import * as m from '../../workflows/controller-messages.js';
-import type { PromotionResult } from '../../workflows/promotion.js';
+import * as m from '../../workflows/contract.js';
+import type { PromotionResult } from '../../workflows/contract.js';
 import {
   action,
   by,

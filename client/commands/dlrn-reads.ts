@@ -1,7 +1,7 @@
 // Read-only pass-throughs to the DLRN API that operators use daily: promotions of a label, repo status of a hash.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DlrnClient } from '../../clients/dlrn.js';
+import { DlrnClient } from '../../integrations/dlrn.js';
 import { action, hex, oneConfig, parseOptions, printJson, printTable, usage, when } from '../cli-kit.js';
 
 const cfgOpts = {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { makeAggregateHash, makeCommitHash, type DlrnHash } from '../../domain/hash.js';
 import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
-import { forcePromoteUpdate } from '../../workflows/controller-messages.js';
+import { forcePromoteUpdate } from '../../workflows/contract.js';
 import {
   action,
   aggregateHashOpt,

@@ -3,8 +3,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { releaseWorkflowId } from '../../domain/promotion.js';
-import { runPassUpdate } from '../../workflows/controller-messages.js';
-import { promotionProgressQuery } from '../../workflows/promotion.js';
+import { promotionProgressQuery, runPassUpdate } from '../../workflows/contract.js';
 import {
   action,
   by,

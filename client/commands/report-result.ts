@@ -2,8 +2,8 @@
 // release controller, so a hash whose criteria are now met promotes at once instead of at the next schedule tick.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DlrnClient } from '../../clients/dlrn.js';
-import { evaluateSignal } from '../../workflows/controller-messages.js';
+import { DlrnClient } from '../../integrations/dlrn.js';
+import { evaluateSignal } from '../../workflows/contract.js';
 import {
   action,
   aggregateHashOpt,

@@ -7,7 +7,6 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } fr
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ReleaseConfig } from '../../domain/config.js';
-import { tick } from '../../workflows/index.js';
 import { temporalSettings } from '../connection.js';
 import { action, by, loadConfigs, parseOptions, printJson, printTable, temporal, usage, when } from '../cli-kit.js';
 
@@ -19,7 +18,7 @@ function options(cfg: ReleaseConfig, note: string): ScheduleOptions {
     spec: { intervals: [{ every: `${cfg.schedule.intervalSeconds}s` }], jitter: `${cfg.schedule.jitterSeconds}s` },
     action: {
       type: 'startWorkflow',
-      workflowType: tick,
+      workflowType: 'tick',
       workflowId: `tick/${cfg.release}/${cfg.distro}`,
       taskQueue: temporalSettings().taskQueue,
       args: [{ config: cfg }],

@@ -19,7 +19,7 @@ import {
   sandboxModel,
   type SandboxRelease,
 } from './model.js';
-import { copyImage, registryFromRef, RegistryClient } from '../../clients/registry.js';
+import { copyImage, registryFromRef, RegistryClient } from '../../integrations/registry.js';
 import { OciLayout, skopeoCopyAll } from './oci.js';
 import { dlrnVarName, readStackEnv, requireVar, ROOT, type StackEnv } from './stack-env.js';
 

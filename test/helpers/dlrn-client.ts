@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DlrnClient } from '../../clients/dlrn.js';
+import { DlrnClient } from '../../integrations/dlrn.js';
 import { expect } from 'vitest';
 import { ErrorCode, isPromoterError, PromoterError } from '../../domain/errors.js';
 import { requireVar, ROOT } from '../../scripts/sandbox/stack-env.js';

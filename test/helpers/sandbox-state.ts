@@ -3,8 +3,8 @@
 import type { Client } from '@temporalio/client';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { DlrnClient } from '../../clients/dlrn.js';
-import { registryPool } from '../../clients/registry.js';
+import { DlrnClient } from '../../integrations/dlrn.js';
+import { registryPool } from '../../integrations/registry.js';
 import { loadReleaseConfig } from '../../domain/config-file.js';
 import type { ReleaseConfig } from '../../domain/config.js';
 import { fullHash, hashFromPromotion, type DlrnHash } from '../../domain/hash.js';

@@ -6,7 +6,7 @@ import { hashFromPromotion } from '../../domain/hash.js';
 import { promotionWorkflowId, releaseWorkflowId, stageWorkflowId } from '../../domain/promotion.js';
 import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
 import { promoteRelease } from '../../workflows/index.js';
-import type { StageResult } from '../../workflows/stage.js';
+import type { StageResult } from '../../workflows/contract.js';
 import { recordHistory } from '../helpers/history.js';
 import {
   dlrnFor,

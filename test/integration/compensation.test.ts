@@ -1,12 +1,12 @@
 // Failure semantics: a promotion whose DLRN step fails for good after the artifacts moved puts the registry tags and
 // qcow2 links back to what they were, so no registry or image server is left ahead of DLRN.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DlrnClient } from '../../clients/dlrn.js';
+import type { DlrnClient } from '../../integrations/dlrn.js';
 import { ErrorCode, PromoterError } from '../../domain/errors.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
 import { promoteRelease } from '../../workflows/index.js';
-import type { StageResult } from '../../workflows/stage.js';
+import type { StageResult } from '../../workflows/contract.js';
 import { dlrnHeads, freshRelease, qcowLink, registriesAgree, sandboxConfig } from '../helpers/sandbox-state.js';
 import { temporalHarness, type TemporalHarness } from '../helpers/temporal.js';
 import { defaultDeps } from '../../activities/index.js';

@@ -15,7 +15,7 @@ import {
   type RegistryRef,
 } from '../../activities/containers.js';
 import { toFailure } from '../../activities/failure.js';
-import { copyImage, MediaType, registryPool, RegistryClient, sha256Digest } from '../../clients/registry.js';
+import { copyImage, MediaType, registryPool, RegistryClient, sha256Digest } from '../../integrations/registry.js';
 import { ErrorCode, isPromoterError, type PromoterError } from '../../domain/errors.js';
 import { registryAuthFile } from '../../scripts/sandbox/load.js';
 import { OciLayout, skopeoCopyAll } from '../../scripts/sandbox/oci.js';

@@ -12,7 +12,7 @@ import { makeCommitHash } from '../../domain/hash.js';
 import { promotionWorkflowId, releaseWorkflowId } from '../../domain/promotion.js';
 import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
 import { promoteRelease } from '../../workflows/index.js';
-import type { StageResult } from '../../workflows/stage.js';
+import type { StageResult } from '../../workflows/contract.js';
 import { recordHistory } from '../helpers/history.js';
 import {
   dlrnHeads,

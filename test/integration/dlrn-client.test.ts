@@ -5,7 +5,7 @@ import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DlrnClient, type PromotionsQuery } from '../../clients/dlrn.js';
+import { DlrnClient, type PromotionsQuery } from '../../integrations/dlrn.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { requireVar } from '../../scripts/sandbox/stack-env.js';
 import { C2, dlrnErrorExpecter, ensureCommits2, failure, stackClient, type Release } from '../helpers/dlrn-client.js';

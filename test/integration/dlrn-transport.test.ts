@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSecret, requireSecret } from '../../clients/credentials.js';
-import { DlrnClient } from '../../clients/dlrn.js';
+import { readSecret, requireSecret } from '../../integrations/credentials.js';
+import { DlrnClient } from '../../integrations/dlrn.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { dlrnErrorExpecter, failure } from '../helpers/dlrn-client.js';
 

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DlrnClient, Promotion } from '../../clients/dlrn.js';
+import type { DlrnClient, Promotion } from '../../integrations/dlrn.js';
 import { ErrorCode } from '../../domain/errors.js';
 import { requireVar } from '../../scripts/sandbox/stack-env.js';
 import { C2, ensureCommits2, failure, stackClient, type Release } from '../helpers/dlrn-client.js';

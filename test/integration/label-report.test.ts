@@ -4,7 +4,7 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@tempo
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '../../domain/errors.js';
-import { DlrnClient } from '../../clients/dlrn.js';
+import { DlrnClient } from '../../integrations/dlrn.js';
 import { buildByKey, DISTRO, sandboxModel } from '../../scripts/sandbox/model.js';
 import { labelReport } from '../../workflows/index.js';
 import { freshRelease } from '../helpers/sandbox-state.js';

@@ -13,7 +13,7 @@ import {
   sameTarget,
   type ImageServerRef,
 } from '../../activities/qcow.js';
-import { classify, hostKeyFingerprint, normalizeFingerprint } from '../../clients/sftp.js';
+import { classify, hostKeyFingerprint, normalizeFingerprint } from '../../integrations/sftp.js';
 import { ErrorCode, isPromoterError } from '../../domain/errors.js';
 
 const HASH = '9db0e2146716c024f9b2e36b8cc49053f6de6fca_dded9131';

@@ -7,7 +7,7 @@ import {
   scopeKey,
   tokenQuery,
   type Challenge,
-} from '../../clients/registry/challenge.js';
+} from '../../integrations/registry/challenge.js';
 
 describe('parseChallenges', () => {
   it.each<{ name: string; header: string | string[] | undefined; expected: Challenge[] }>([

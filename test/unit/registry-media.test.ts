@@ -2,8 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../domain/errors.js';
-import { chunksOf } from '../../clients/registry/client.js';
-import { classifyRegistryStatus, httpError, registryMessage } from '../../clients/registry/errors.js';
+import { chunksOf } from '../../integrations/registry/client.js';
+import { classifyRegistryStatus, httpError, registryMessage } from '../../integrations/registry/errors.js';
 import {
   blobsOf,
   childrenOf,
@@ -14,7 +14,7 @@ import {
   platformOf,
   sha256Digest,
   type Descriptor,
-} from '../../clients/registry/media.js';
+} from '../../integrations/registry/media.js';
 
 const d = (n: number, over: Partial<Descriptor> = {}): Descriptor => ({
   mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',

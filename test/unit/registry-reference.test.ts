@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isPromoterError } from '../../domain/errors.js';
-import { registryFromRef } from '../../clients/registry/pool.js';
+import { registryFromRef } from '../../integrations/registry/pool.js';
 import {
   formatImageName,
   isDigest,
@@ -13,7 +13,7 @@ import {
   parseImageName,
   repositoryOf,
   type ImageName,
-} from '../../clients/registry/reference.js';
+} from '../../integrations/registry/reference.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const FULL_HASH = '0123456789abcdef0123456789abcdef01234567_d1570000';

@@ -1,11 +1,75 @@
-// The contract between the release controller workflow and its clients (CLI, schedules, report-result): every
-// signal, update and query is defined once here and imported by both sides.
+// The message contract of the promoter's workflows: every signal, update and query, and the result types they and
+// the workflows return. Imported by workflows, activities and the CLI; imports no workflow implementation, so a
+// client that loads it loads no workflow code.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
-import type { ArtifactKind } from '../domain/promotion.js';
+import type { CandidateExplanation, Waiver } from '../domain/engine.js';
 import type { DlrnHash } from '../domain/hash.js';
-import type { ReleasePassResult } from './release.js';
-import type { PromotionResult } from './promotion.js';
+import type { GateOutcome } from '../domain/policy.js';
+import type { ArtifactKind } from '../domain/promotion.js';
+
+// --- promotion (one hash to one label) ----------------------------------------------------------------------
+
+export type StepName = 'guard' | 'verify-artifacts' | 'snapshot' | 'containers' | 'images' | 'dlrn' | 'verify';
+
+export interface StepRecord {
+  step: StepName | 'compensate';
+  state: 'running' | 'done' | 'skipped' | 'failed';
+  at: number;
+  note?: string;
+}
+
+export interface PromotionResult {
+  fullHash: string;
+  label: string;
+  outcome: 'promoted' | 'already-promoted';
+  /** full_hash the label held before (now previous-<label>). */
+  previous: string | null;
+  steps: StepRecord[];
+  warnings: string[];
+}
+
+export const promotionProgressQuery = defineQuery<StepRecord[]>('promotionProgress');
+
+// --- stage and release pass ----------------------------------------------------------------------------------
+
+/** The controller's durable controls that apply to one stage. */
+export interface StageControls {
+  hold: { by: string; why: string } | null;
+  /** full_hashes approved for this label. */
+  approved: string[];
+  waivers: Waiver[];
+}
+
+export type StageOutcome =
+  'promoted' | 'nothing-to-promote' | 'already-promoted' | 'dry-run' | 'busy' | 'failed' | GateOutcome;
+
+export interface StageResult {
+  release: string;
+  distro: string;
+  targetLabel: string;
+  candidateLabel: string;
+  outcome: StageOutcome;
+  /** The hash the target label held before this stage ran. */
+  before: string | null;
+  /** The hash chosen by the decision (promoted, or would be in a dry run). */
+  selected: string | null;
+  reason: string;
+  candidates: CandidateExplanation[];
+  promotion?: PromotionResult;
+  /** When a gate (soak, window) lifts and the stage is worth evaluating again. */
+  wakeAt?: number | null;
+}
+
+export type StageSummary = StageResult | { targetLabel: string; outcome: 'busy'; reason: string };
+
+export interface ReleasePassResult {
+  release: string;
+  distro: string;
+  stages: StageSummary[];
+}
+
+// --- release controller -------------------------------------------------------------------------------------
 
 /** Who asked and why: recorded with every manual control. */
 export interface Actor {
