@@ -19,14 +19,36 @@ export interface StepRecord {
   note?: string;
 }
 
+/**
+ * How a promotion ended, in Kargo's spirit: promoted; refused (terminal: DLRN or a registry said no for good, or a
+ * hold placed while it ran stopped it before the DLRN commit); failed and fully undone (every artifact back where
+ * it was); failed and partly undone (leftAhead names what stays ahead of DLRN, and where).
+ */
+export type PromotionOutcome =
+  'promoted' | 'already-promoted' | 'held' | 'refused' | 'failed-undone' | 'failed-partly-undone';
+
+export interface PromotionError {
+  step: StepName;
+  /** The activity's error type (an ErrorCode), e.g. DlrnRefused. */
+  type: string;
+  message: string;
+  hint?: string;
+}
+
 export interface PromotionResult {
   fullHash: string;
   label: string;
-  outcome: 'promoted' | 'already-promoted';
+  outcome: PromotionOutcome;
   /** full_hash the label held before (now previous-<label>). */
   previous: string | null;
   steps: StepRecord[];
   warnings: string[];
+  /** Set unless promoted / already-promoted. */
+  error?: PromotionError | null;
+  /** What compensation put back, e.g. "container tags (44)", "qcow2 links". */
+  restored?: string[];
+  /** What stays ahead of (or behind) DLRN after compensation, e.g. "target/openstack-nova-api:current-tripleo". */
+  leftAhead?: string[];
 }
 
 export const promotionProgressQuery = defineQuery<StepRecord[]>('promotionProgress');
@@ -39,10 +61,20 @@ export interface StageControls {
   /** full_hashes approved for this label. */
   approved: string[];
   waivers: Waiver[];
+  /** Hashes DLRN refused for good for this label: skipped until an operator clears them. */
+  refused: RefusalRecord[];
 }
 
-export type StageOutcome =
-  'promoted' | 'nothing-to-promote' | 'already-promoted' | 'dry-run' | 'busy' | 'failed' | GateOutcome;
+/** A terminal refusal of (label, full_hash), remembered by the controller until an operator clears it. */
+export interface RefusalRecord {
+  label: string;
+  fullHash: string;
+  at: number;
+  type: string;
+  message: string;
+}
+
+export type StageOutcome = 'nothing-to-promote' | 'dry-run' | 'busy' | 'failed' | GateOutcome | PromotionOutcome;
 
 export interface StageResult {
   release: string;
@@ -82,7 +114,7 @@ export interface EvaluateRequest {
   reason: string;
   /** Only these target labels; all when absent. */
   labels?: string[];
-  /** A newer release config (from a schedule tick or the CLI): the controller uses it from now on. */
+  /** Being removed (config authority moves to the worker's config dir). */
   config?: ReleaseConfig;
 }
 
@@ -143,7 +175,17 @@ export interface WaiverRecord extends Actor {
 export interface AuditEntry {
   at: number;
   action:
-    'hold' | 'unhold' | 'approve' | 'waive' | 'waiver-expired' | 'abort' | 'rollback' | 'force-promote' | 'configure';
+    | 'hold'
+    | 'unhold'
+    | 'approve'
+    | 'waive'
+    | 'waiver-expired'
+    | 'abort'
+    | 'rollback'
+    | 'force-promote'
+    | 'configure'
+    | 'refused'
+    | 'clear-refusal';
   by: string;
   why: string;
   label?: string;
@@ -156,31 +198,75 @@ export interface Controls {
   holds: HoldRecord[];
   approvals: ApprovalRecord[];
   waivers: WaiverRecord[];
+  /** Terminal refusals per (label, full_hash): skipped by stages until cleared. */
+  refusals: RefusalRecord[];
   audit: AuditEntry[];
+}
+
+/** What a control update answers: the entry it recorded (never the whole audit log: history stays small). */
+export interface ControlAck {
+  entry: AuditEntry;
+}
+
+export interface ClearRefusalRequest extends Actor {
+  label: string;
+  fullHash: string;
+}
+
+/** The release configuration the controller runs with: read by the worker from its config dir. */
+export interface ConfigVersion {
+  /** sha256 of the release file's content, first 12 hex. */
+  version: string;
+  file: string;
+  loadedAt: number;
+}
+
+/** A promotion that did not end promoted, as status shows it. */
+export interface PromotionFailureRecord {
+  at: number;
+  label: string;
+  fullHash: string;
+  outcome: PromotionOutcome;
+  error: PromotionError | null;
+  leftAhead: string[];
+  workflowId: string;
 }
 
 export interface ControllerStatus {
   release: string;
   distro: string;
   controls: Controls;
+  /** The configuration the controller runs with now (null until it first loaded one). */
+  config: ConfigVersion | null;
   /** The pass running now, if any, and what triggered it. */
   running: { reason: string; startedAt: number; workflowId: string; labels: string[] } | null;
   lastPass: (ReleasePassResult & { finishedAt: number; reason: string }) | null;
   /** The last job that failed or was aborted. */
   lastError: { at: number; reason: string; message: string } | null;
+  /** The newest promotions that did not end promoted (bounded), newest first. */
+  failures: PromotionFailureRecord[];
   /** Re-evaluations the controller has planned (soak ends, windows open), epoch seconds. */
   wakeups: { at: number; label: string; why: string }[];
   pendingEvaluations: number;
 }
 
+/** What a running promotion asks the controller just before the DLRN commit (item: holds placed mid-pass). */
+export interface GateAnswer {
+  hold: { by: string; why: string } | null;
+}
+
 export const evaluateSignal = defineSignal<[EvaluateRequest]>('evaluate');
+/** Being removed (config authority moves to the worker's config dir). */
 export const configureUpdate = defineUpdate<void, [ReleaseConfig]>('configure');
 export const runPassUpdate = defineUpdate<ReleasePassResult, [RunPassRequest]>('runPass');
-export const holdUpdate = defineUpdate<Controls, [HoldRequest]>('hold');
-export const unholdUpdate = defineUpdate<Controls, [HoldRequest]>('unhold');
-export const approveUpdate = defineUpdate<Controls, [ApproveRequest]>('approve');
-export const waiveUpdate = defineUpdate<Controls, [WaiveRequest]>('waive');
+export const holdUpdate = defineUpdate<ControlAck, [HoldRequest]>('hold');
+export const unholdUpdate = defineUpdate<ControlAck, [HoldRequest]>('unhold');
+export const approveUpdate = defineUpdate<ControlAck, [ApproveRequest]>('approve');
+export const waiveUpdate = defineUpdate<ControlAck, [WaiveRequest]>('waive');
+export const clearRefusalUpdate = defineUpdate<ControlAck, [ClearRefusalRequest]>('clearRefusal');
 export const abortUpdate = defineUpdate<{ aborted: string[] }, [AbortRequest]>('abort');
 export const rollbackUpdate = defineUpdate<PromotionResult, [RollbackRequest]>('rollback');
 export const forcePromoteUpdate = defineUpdate<PromotionResult, [ForcePromoteRequest]>('forcePromote');
 export const statusQuery = defineQuery<ControllerStatus>('status');
+/** Answered from the controller's state; the promotion's checkControls activity asks it with the target label. */
+export const gateQuery = defineQuery<GateAnswer, [string]>('gate');

@@ -17,13 +17,13 @@ import {
 } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
 import { fullHash } from '../domain/hash.js';
-import { artifactKinds, promotionFor, promotionSummary, promotionWorkflowId } from '../domain/promotion.js';
+import { artifactKinds, promotionFor, promotionWorkflowId } from '../domain/promotion.js';
 import * as m from './contract.js';
 import type { PromotionResult, ReleasePassResult, StageControls, StageResult } from './contract.js';
 import { dlrn } from './activity-proxies.js';
-import { promotion } from './promotion.js';
+import { runPromotion } from './start-promotion.js';
 import { promoteRelease } from './release.js';
-import { CandidateLabel, Distro, FullHash, PromotionLabel, Release } from './search-attributes.js';
+import { Distro, Release } from './search-attributes.js';
 import { validate } from './controller-validators.js';
 
 export interface ControllerState {
@@ -49,7 +49,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 export async function releaseController(input: ControllerInput): Promise<void> {
   let cfg = input.config;
   const state: ControllerState = input.state ?? {
-    controls: { holds: [], approvals: [], waivers: [], audit: [] },
+    controls: { holds: [], approvals: [], waivers: [], refusals: [], audit: [] },
     lastPass: null,
     wakeups: [],
   };
@@ -123,6 +123,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
               by: w.by,
               reason: w.why,
             })),
+            refused: (c.refusals ?? []).filter((r) => r.label === p.targetLabel),
           },
         ];
       }),
@@ -144,7 +145,9 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       labels: running.labels,
     },
     lastPass: state.lastPass,
+    config: null,
     lastError: state.lastError ?? null,
+    failures: [],
     wakeups: state.wakeups,
     pendingEvaluations: queue.length,
   }));
@@ -170,7 +173,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       c.holds = c.holds.filter((h) => h.label !== req.label);
       c.holds.push({ label: req.label, by: req.by, why: req.why, at: nowSeconds() });
       audit({ action: 'hold', by: req.by, why: req.why, label: req.label });
-      return c;
+      return { entry: c.audit.at(-1)! };
     },
     { validator: (req) => validate.label(cfg, req) },
   );
@@ -180,7 +183,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       c.holds = c.holds.filter((h) => h.label !== req.label);
       audit({ action: 'unhold', by: req.by, why: req.why, label: req.label });
       enqueue({ kind: 'pass', request: { reason: `unhold by ${req.by}`, labels: [req.label] } });
-      return c;
+      return { entry: c.audit.at(-1)! };
     },
     { validator: (req) => validate.held(cfg, c, req) },
   );
@@ -190,7 +193,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       c.approvals.push({ label: req.label, fullHash: req.fullHash, by: req.by, why: req.why, at: nowSeconds() });
       audit({ action: 'approve', by: req.by, why: req.why, label: req.label, fullHash: req.fullHash });
       enqueue({ kind: 'pass', request: { reason: `approval by ${req.by}`, labels: [req.label] } });
-      return c;
+      return { entry: c.audit.at(-1)! };
     },
     { validator: (req) => validate.approve(cfg, req) },
   );
@@ -210,7 +213,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       expireLater(w);
       const labels = cfg.promotions.filter((p) => p.criteria.includes(req.job)).map((p) => p.targetLabel);
       enqueue({ kind: 'pass', request: { reason: `waiver by ${req.by}`, labels } });
-      return c;
+      return { entry: c.audit.at(-1)! };
     },
     { validator: (req) => validate.waive(cfg, req) },
   );
@@ -254,12 +257,12 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       }
       return pass;
     }
-    const r = job.request;
-    const p = promotionFor(cfg, r.label);
-    const kinds = r.kinds?.length ? r.kinds : artifactKinds(cfg);
+    const r0 = job.request;
+    const p = promotionFor(cfg, r0.label);
+    const kinds = r0.kinds?.length ? r0.kinds : artifactKinds(cfg);
     const [current, previous] = await dlrn.labelHeads({
       apiUrl: cfg.apiUrl,
-      labels: [r.label, `previous-${r.label}`],
+      labels: [r0.label, `previous-${r0.label}`],
       hashKind: cfg.hashKind,
     });
     const rollback = job.kind === 'rollback';
@@ -268,36 +271,32 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       throw ApplicationFailure.create({
         type: 'NothingToRollBackTo',
         nonRetryable: true,
-        message: `previous-${r.label} is empty for ${cfg.release}/${cfg.distro}: nothing to roll back to`,
+        message: `previous-${r0.label} is empty for ${cfg.release}/${cfg.distro}: nothing to roll back to`,
       });
     }
     const fh = fullHash(hash);
-    if (running) running.workflowId = promotionWorkflowId(cfg.release, cfg.distro, r.label, fh);
-    audit({ action: rollback ? 'rollback' : 'force-promote', by: r.by, why: r.why, label: r.label, fullHash: fh });
-    return executeChild(promotion, {
-      workflowId: promotionWorkflowId(cfg.release, cfg.distro, r.label, fh),
-      args: [
-        {
-          config: cfg,
-          targetLabel: r.label,
-          // A rollback's aggregate repo files live under previous-<label>, where the hash went last.
-          candidateLabel: rollback ? `previous-${r.label}` : p.candidateLabel,
-          hash,
-          expectedCurrent: current!.fullHash,
-          kinds,
-          reason: `${job.kind} by ${r.by}: ${r.why}`,
-          ...(rollback ? { createPrevious: false } : {}),
-        },
-      ],
-      staticSummary: `${rollback ? 'roll back' : 'force-'}${promotionSummary(fh, r.label, cfg.release, cfg.distro)}`,
-      typedSearchAttributes: [
-        { key: Release, value: cfg.release },
-        { key: Distro, value: cfg.distro },
-        { key: PromotionLabel, value: r.label },
-        { key: CandidateLabel, value: p.candidateLabel },
-        { key: FullHash, value: fh },
-      ],
+    if (running) running.workflowId = promotionWorkflowId(cfg.release, cfg.distro, r0.label, fh);
+    audit({ action: rollback ? 'rollback' : 'force-promote', by: r0.by, why: r0.why, label: r0.label, fullHash: fh });
+    const r = await runPromotion({
+      config: cfg,
+      targetLabel: r0.label,
+      // A rollback's aggregate repo files live under previous-<label>, where the hash went last.
+      candidateLabel: rollback ? `previous-${r0.label}` : p.candidateLabel,
+      hash,
+      expectedCurrent: current!.fullHash,
+      kinds,
+      reason: `${job.kind} by ${r0.by}: ${r0.why}`,
+      ...(rollback ? { createPrevious: false } : {}),
+      summaryPrefix: rollback ? 'roll back: ' : 'force: ',
     });
+    if ('busy' in r) {
+      throw ApplicationFailure.create({
+        type: 'Busy',
+        nonRetryable: true,
+        message: `a promotion of ${fh} to ${r0.label} is already running (${r.workflowId})`,
+      });
+    }
+    return r;
   };
 
   const planWakeups = (pass: ReleasePassResult) => {

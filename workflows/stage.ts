@@ -1,30 +1,15 @@
 // One stage: decide whether the target label moves, and to which hash, then run that promotion. The workflow ID
 // stage/<release>/<distro>/<label> allows one running stage per label: the per-label lock, across any number of
 // workers and without a host lock.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import {
-  ApplicationFailure,
-  ChildWorkflowFailure,
-  executeChild,
-  ParentClosePolicy,
-  setCurrentDetails,
-  WorkflowIdReusePolicy,
-} from '@temporalio/workflow';
+import { ApplicationFailure, ChildWorkflowFailure, setCurrentDetails } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
 import { decide } from '../domain/engine.js';
 import { gate } from '../domain/policy.js';
 import { fullHash } from '../domain/hash.js';
-import {
-  artifactKinds,
-  promotionFor,
-  promotionSummary,
-  promotionWorkflowId,
-  type ArtifactKind,
-} from '../domain/promotion.js';
+import { artifactKinds, promotionFor, type ArtifactKind } from '../domain/promotion.js';
 import { dlrn } from './activity-proxies.js';
-import { promotion } from './promotion.js';
+import { runPromotion } from './start-promotion.js';
 import type { StageControls, StageResult } from './contract.js';
-import { CandidateLabel, Distro, FullHash, PromotionLabel, Release } from './search-attributes.js';
 
 export interface StageInput {
   config: ReleaseConfig;
@@ -92,38 +77,21 @@ export async function stage(input: StageInput): Promise<StageResult> {
   }
   const kinds: ArtifactKind[] = artifactKinds(cfg);
   try {
-    const promoted = await executeChild(promotion, {
-      workflowId: promotionWorkflowId(cfg.release, cfg.distro, p.targetLabel, hash),
-      // One run at a time per (label, hash); a later run finds DLRN already at the hash and changes nothing.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      args: [
-        {
-          config: cfg,
-          targetLabel: p.targetLabel,
-          candidateLabel: p.candidateLabel,
-          hash: decision.selected,
-          expectedCurrent: before,
-          kinds,
-          reason: 'criteria met',
-        },
-      ],
-      staticSummary: promotionSummary(hash, p.targetLabel, cfg.release, cfg.distro),
-      staticDetails: `candidate label ${p.candidateLabel}; criteria: ${p.criteria.join(', ')}`,
-      typedSearchAttributes: [
-        { key: Release, value: cfg.release },
-        { key: Distro, value: cfg.distro },
-        { key: PromotionLabel, value: p.targetLabel },
-        { key: CandidateLabel, value: p.candidateLabel },
-        { key: FullHash, value: hash },
-      ],
+    const promoted = await runPromotion({
+      config: cfg,
+      targetLabel: p.targetLabel,
+      candidateLabel: p.candidateLabel,
+      hash: decision.selected,
+      expectedCurrent: before,
+      kinds,
+      reason: 'criteria met',
     });
+    if ('busy' in promoted) {
+      return { ...result, outcome: 'busy', reason: `a promotion of ${hash} to ${p.targetLabel} is already running` };
+    }
     const why = decision.candidates.find((c) => c.status === 'selected')?.reason ?? 'criteria met';
     return { ...result, outcome: promoted.outcome, reason: why, promotion: promoted };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      return { ...result, outcome: 'busy', reason: `a promotion of ${hash} to ${p.targetLabel} is already running` };
-    }
     if (err instanceof ChildWorkflowFailure) {
       const cause = err.cause as ApplicationFailure | undefined;
       return { ...result, outcome: 'failed', reason: cause?.message ?? err.message };

@@ -163,8 +163,7 @@ export function register(program: Command): void {
             const r = result as { aborted: string[] };
             console.log(r.aborted.length ? `aborted: ${r.aborted.join(', ')}` : 'nothing was running');
           } else {
-            const c = result as m.Controls;
-            const last = c.audit.at(-1);
+            const last = (result as m.ControlAck).entry;
             console.log(`${v.name}: recorded${last ? ` (${last.by}: ${last.why})` : ''}`);
           }
         }),

