@@ -12,6 +12,7 @@ import {
 import { fileURLToPath } from 'node:url';
 import { createActivities, type Activities } from '../activities/index.js';
 import { temporalSettings } from '../client/connection.js';
+import { deploymentOptions, setCurrentVersion, versioningSettings } from './versioning.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -22,6 +23,7 @@ export async function runWorker(
 ): Promise<void> {
   Runtime.install({ logger: new DefaultLogger((process.env.PROMOTER_LOG_LEVEL ?? 'INFO') as LogLevel) });
   const settings = temporalSettings();
+  const versioning = versioningSettings();
   const connection = await NativeConnection.connect(settings.connectionOptions);
   try {
     const worker = await Worker.create({
@@ -30,10 +32,21 @@ export async function runWorker(
       taskQueue: settings.taskQueue,
       ...(options.workflowBundle ? {} : { workflowsPath }),
       activities,
+      ...(versioning ? deploymentOptions(versioning) : {}),
       ...options,
     });
-    console.log(`worker running: ${settings.address} namespace=${settings.namespace} taskQueue=${settings.taskQueue}`);
-    await worker.run(); // resolves after SIGINT/SIGTERM, which the SDK handles
+    const running = worker.run(); // resolves after SIGINT/SIGTERM, which the SDK handles
+    if (versioning?.setCurrent) {
+      await setCurrentVersion(connection, settings.namespace, versioning).catch((err: unknown) => {
+        worker.shutdown();
+        throw err;
+      });
+    }
+    const version = versioning ? ` deployment=${versioning.deploymentName} buildId=${versioning.buildId}` : '';
+    console.log(
+      `worker running: ${settings.address} namespace=${settings.namespace} taskQueue=${settings.taskQueue}${version}`,
+    );
+    await running;
   } finally {
     await connection.close();
   }
