@@ -3,6 +3,7 @@ import { DlrnClient } from '../integrations/dlrn.js';
 import { DlrnRepoClient } from '../integrations/dlrn-repo.js';
 import { registryPool } from '../integrations/registry.js';
 import { createContainerActivities, type ContainerDeps } from './containers.js';
+import { createControlsActivities } from './controls.js';
 import { createDlrnActivities } from './dlrn.js';
 import { createDlrnPromoteActivities } from './dlrn-promote.js';
 import { createQcowActivities, defaultQcowDeps, type QcowDeps } from './qcow.js';
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),
     ...createTemporalActivities(deps.temporalClient),
+    ...createControlsActivities(),
   });
 }
 

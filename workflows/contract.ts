@@ -10,7 +10,8 @@ import type { ArtifactKind } from '../domain/promotion.js';
 
 // --- promotion (one hash to one label) ----------------------------------------------------------------------
 
-export type StepName = 'guard' | 'verify-artifacts' | 'snapshot' | 'containers' | 'images' | 'dlrn' | 'verify';
+export type StepName =
+  'guard' | 'verify-artifacts' | 'snapshot' | 'containers' | 'images' | 'hold-check' | 'dlrn' | 'verify';
 
 export interface StepRecord {
   step: StepName | 'compensate';
@@ -50,6 +51,12 @@ export interface PromotionResult {
   /** What stays ahead of (or behind) DLRN after compensation, e.g. "target/openstack-nova-api:current-tripleo". */
   leftAhead?: string[];
 }
+
+/**
+ * The failure types a promotion workflow ends with when it did not promote (so the Web UI shows Failed); details[0]
+ * is the full PromotionResult, which runPromotion hands back to the stage or controller as a returned result.
+ */
+export const PromotionFailureType = { Refused: 'PromotionRefused', Failed: 'PromotionFailed' } as const;
 
 export const promotionProgressQuery = defineQuery<StepRecord[]>('promotionProgress');
 
