@@ -121,7 +121,9 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       }
     } else log.skipped('dlrn');
   } catch (err) {
-    const error = errorOf(log.current, err);
+    const error = isCancellation(err)
+      ? { step: log.current, type: 'Aborted', message: 'the promotion was cancelled (abort)' }
+      : errorOf(log.current, err);
     log.failed(log.current, error.message);
     const result = await stop(isDlrnRefusal(error) ? 'refused' : 'failed-undone', error);
     if (isCancellation(err)) throw err; // an abort ends as cancelled, after compensation
