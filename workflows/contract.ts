@@ -23,7 +23,8 @@ export interface StepRecord {
 /**
  * How a promotion ended, in Kargo's spirit: promoted; refused (terminal: DLRN or a registry said no for good, or a
  * hold placed while it ran stopped it before the DLRN commit); failed and fully undone (every artifact back where
- * it was); failed and partly undone (leftAhead names what stays ahead of DLRN, and where).
+ * it was); failed and partly undone (leftAhead names what stays ahead of DLRN, and where; also used when the
+ * verify after the DLRN commit finds an artifact that disagrees with DLRN, named in leftAhead, nothing undone).
  */
 export type PromotionOutcome =
   'promoted' | 'already-promoted' | 'held' | 'refused' | 'failed-undone' | 'failed-partly-undone';

@@ -12,6 +12,7 @@
 // DLRN has moved, nothing is undone.
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
+import { ErrorCode } from '../domain/errors.js';
 import { fullHash as fullHashOf, type DlrnHash } from '../domain/hash.js';
 import type { ArtifactKind } from '../domain/promotion.js';
 import type { PromotionError, PromotionOutcome, PromotionResult } from './contract.js';
@@ -139,7 +140,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
     if (problems.length > 0) {
       const message = `${problems.length} disagreement(s) after the promotion: ${problems.slice(0, 5).join('; ')}`;
       log.failed('verify', message);
-      const error = { step: 'verify' as const, type: 'VerifyFailedError', message };
+      const error = { step: 'verify' as const, type: ErrorCode.VerifyFailed, message };
       throw promotionFailure(log.result('failed-partly-undone', { previous, error, leftAhead: problems }));
     }
     log.done('verify', unread.length ? `${unread.length} read(s) failed: see warnings` : undefined);
