@@ -53,8 +53,9 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     ...createDlrnPromoteActivities(deps.dlrnFor, deps.repoFor),
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),
-    ...createTemporalActivities(deps.temporalClient),
+    // Placeholder first: the controller's checkControls in temporal.ts replaces it when both exist.
     ...createControlsActivities(),
+    ...createTemporalActivities(deps.temporalClient),
   });
 }
 
