@@ -3,6 +3,7 @@ import { DlrnClient } from '../integrations/dlrn.js';
 import { DlrnRepoClient } from '../integrations/dlrn-repo.js';
 import { registryPool } from '../integrations/registry.js';
 import { createContainerActivities, type ContainerDeps } from './containers.js';
+import { createControlsActivities } from './controls.js';
 import { createDlrnActivities } from './dlrn.js';
 import { createDlrnPromoteActivities } from './dlrn-promote.js';
 import { createQcowActivities, defaultQcowDeps, type QcowDeps } from './qcow.js';
@@ -52,6 +53,8 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     ...createDlrnPromoteActivities(deps.dlrnFor, deps.repoFor),
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),
+    // Placeholder first: the controller's checkControls in temporal.ts replaces it when both exist.
+    ...createControlsActivities(),
     ...createTemporalActivities(deps.temporalClient),
   });
 }

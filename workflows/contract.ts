@@ -10,7 +10,8 @@ import type { ArtifactKind } from '../domain/promotion.js';
 
 // --- promotion (one hash to one label) ----------------------------------------------------------------------
 
-export type StepName = 'guard' | 'verify-artifacts' | 'snapshot' | 'containers' | 'images' | 'dlrn' | 'verify';
+export type StepName =
+  'guard' | 'verify-artifacts' | 'snapshot' | 'containers' | 'images' | 'hold-check' | 'dlrn' | 'verify';
 
 export interface StepRecord {
   step: StepName | 'compensate';
@@ -22,7 +23,8 @@ export interface StepRecord {
 /**
  * How a promotion ended, in Kargo's spirit: promoted; refused (terminal: DLRN or a registry said no for good, or a
  * hold placed while it ran stopped it before the DLRN commit); failed and fully undone (every artifact back where
- * it was); failed and partly undone (leftAhead names what stays ahead of DLRN, and where).
+ * it was); failed and partly undone (leftAhead names what stays ahead of DLRN, and where; also used when the
+ * verify after the DLRN commit finds an artifact that disagrees with DLRN, named in leftAhead, nothing undone).
  */
 export type PromotionOutcome =
   'promoted' | 'already-promoted' | 'held' | 'refused' | 'failed-undone' | 'failed-partly-undone';
@@ -50,6 +52,12 @@ export interface PromotionResult {
   /** What stays ahead of (or behind) DLRN after compensation, e.g. "target/openstack-nova-api:current-tripleo". */
   leftAhead?: string[];
 }
+
+/**
+ * The failure types a promotion workflow ends with when it did not promote (so the Web UI shows Failed); details[0]
+ * is the full PromotionResult, which runPromotion hands back to the stage or controller as a returned result.
+ */
+export const PromotionFailureType = { Refused: 'PromotionRefused', Failed: 'PromotionFailed' } as const;
 
 export const promotionProgressQuery = defineQuery<StepRecord[]>('promotionProgress');
 

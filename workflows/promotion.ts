@@ -2,23 +2,22 @@
 // promotion/<release>/<distro>/<label>/<full_hash>, so it happens once per (label, hash).
 //
 // The runbook: guard (label still where the decision saw it) -> verify every artifact exists -> snapshot what the
-// label points at now -> containers -> qcow2 images -> guard again -> DLRN previous-<label> and <label> (last) ->
-// verify all agree. Failure semantics: transient errors are retried inside each step; a step that fails for good
-// before DLRN moved puts container tags and qcow links back to the snapshot (compensation) so no registry or image
-// server is left ahead of DLRN. Once DLRN has moved, nothing is undone.
-import {
-  ApplicationFailure,
-  CancellationScope,
-  setCurrentDetails,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+// label points at now -> containers -> qcow2 images -> hold check + guard -> DLRN previous-<label> and <label>
+// (the commit point) -> verify all agree.
+//
+// Failure semantics: transient errors are retried inside each step. Before the commit, a step that fails for good,
+// a hold or an abort stops the promotion: in-flight artifact activities are cancelled and awaited, then every
+// compensation puts its tags or links back on its own; what could not be put back is named (leftAhead). The DLRN
+// step is not cancellable, and when it fails the label is read again: at the new hash, the promotion is done. Once
+// DLRN has moved, nothing is undone.
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
 import { ErrorCode } from '../domain/errors.js';
 import { fullHash as fullHashOf, type DlrnHash } from '../domain/hash.js';
-import { containerImages, imageServerRef, registryRefs, type ArtifactKind } from '../domain/promotion.js';
-import { containers, dlrn, images } from './activity-proxies.js';
-import { promotionProgressQuery, type PromotionResult, type StepName, type StepRecord } from './contract.js';
+import type { ArtifactKind } from '../domain/promotion.js';
+import type { PromotionError, PromotionOutcome, PromotionResult } from './contract.js';
+import { errorOf, isDlrnRefusal, Progress, promotionFailure } from './promotion-record.js';
+import * as s from './promotion-steps.js';
 
 export interface PromotionInput {
   config: ReleaseConfig;
@@ -32,202 +31,145 @@ export interface PromotionInput {
   reason: string;
   /** Move the old hash to previous-<label> (default: the config's create_previous; a rollback says false). */
   createPrevious?: boolean;
+  /** Ask the controller for a hold right before the DLRN commit (stage promotions; not operator acts). */
+  respectHolds?: boolean;
 }
-
-/** The innermost failure: the activity's own error, not Temporal's "Activity task failed" wrapper around it. */
-function rootCause(err: unknown): { message: string; type?: string } {
-  let e = err as { message?: string; type?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  return { message: e?.message ?? String(err), type: e?.type };
-}
-
-const STEPS: StepName[] = ['guard', 'verify-artifacts', 'snapshot', 'containers', 'images', 'dlrn', 'verify'];
 
 export async function promotion(input: PromotionInput): Promise<PromotionResult> {
   const { config: cfg, targetLabel: label } = input;
   const hash = fullHashOf(input.hash);
-  const steps: StepRecord[] = [];
-  setHandler(promotionProgressQuery, () => steps);
-  const has = (k: ArtifactKind) => input.kinds.includes(k);
-  const regs = registryRefs(cfg);
-  const allRegistries = [regs.source, ...regs.targets];
-  const imageList = containerImages(cfg);
-  const server = imageServerRef(cfg);
-  const where = { distro: cfg.distro, release: cfg.release };
+  const t = s.targetOf(cfg, label, hash, input.hash);
+  const log = new Progress(hash, label, `${cfg.release}/${cfg.distro}`);
   const createPrevious = input.createPrevious ?? cfg.createPrevious;
+  const undo: s.Compensation[] = [];
+  let kinds = input.kinds;
+  let digests: Record<string, string> = {};
+  let before: string | null = null;
 
-  const step = (name: StepName, state: StepRecord['state'], note?: string) => {
-    steps.push({ step: name, state, at: Date.now(), ...(note ? { note } : {}) });
-    const n = STEPS.indexOf(name) + 1;
-    setCurrentDetails(
-      `**${hash} → ${label}** (${cfg.release}/${cfg.distro})\n\nstep ${n}/${STEPS.length}: **${name}** ${state}` +
-        (note ? ` — ${note}` : ''),
-    );
-  };
-  const labelNow = async () =>
-    (await dlrn.labelHeads({ apiUrl: cfg.apiUrl, labels: [label], hashKind: input.hash.kind }))[0]!.fullHash;
-  const guard = (actual: string | null) => {
-    if (actual !== input.expectedCurrent) {
-      throw ApplicationFailure.create({
-        type: ErrorCode.LabelMoved,
-        nonRetryable: true,
-        message: `${label} moved from ${input.expectedCurrent ?? '(none)'} to ${actual ?? '(none)'} since the decision; stopped`,
-      });
-    }
-  };
-
-  step('guard', 'running');
-  const before = await labelNow();
-  if (before === hash) {
-    step('guard', 'done', `DLRN already has ${hash} on ${label}`);
-    return { fullHash: hash, label, outcome: 'already-promoted', previous: null, steps, warnings: [] };
-  }
-  guard(before);
-  step('guard', 'done');
-
-  step('verify-artifacts', 'running');
-  await Promise.all([
-    has('containers') &&
-      containers.verifyContainerImages.executeWithOptions(
-        { startToCloseTimeout: '10 minutes', summary: `check ${imageList.length} images tagged ${hash} exist` },
-        [{ fullHash: hash, images: imageList, source: regs.source }],
-      ),
-    has('images') &&
-      server &&
-      images.verifyQcowImages({ server, ...where, fullHash: hash, images: cfg.imageServer!.images }),
-  ]);
-  step('verify-artifacts', 'done');
-
-  step('snapshot', 'running');
-  const [tagsBefore, linksBefore] = await Promise.all([
-    has('containers') ? containers.containerTagsAt({ label, images: imageList, registries: allRegistries }) : null,
-    has('images') && server ? images.qcowLinksAt({ server, ...where, labels: [label, `previous-${label}`] }) : null,
-  ]);
-  step('snapshot', 'done');
-
-  const compensations: { what: string; run: () => Promise<unknown> }[] = [];
-  let previous: string | null = null;
-  const warnings: string[] = [];
-  let current: StepName = 'containers';
-  try {
-    if (has('containers') && tagsBefore) {
-      current = 'containers';
-      step('containers', 'running', `${imageList.length} images to ${allRegistries.length} registries`);
-      compensations.push({
-        what: 'container tags',
-        run: () =>
-          containers.restoreContainerTags({
-            label,
-            images: imageList,
-            source: regs.source,
-            targets: regs.targets,
-            previous: tagsBefore,
-          }),
-      });
-      const r = await containers.promoteContainerImages.executeWithOptions(
-        { startToCloseTimeout: '2 hours', heartbeatTimeout: '10s', summary: `tag ${imageList.length} images ${label}` },
-        [{ fullHash: hash, label, images: imageList, source: regs.source, targets: regs.targets }],
-      );
-      step(
-        'containers',
-        'done',
-        `${r.images} images (${r.resumed} resumed), ${r.copiedBlobs} blobs copied, ${r.skippedBlobs} skipped`,
-      );
-    } else step('containers', 'skipped');
-
-    if (has('images') && server && linksBefore) {
-      current = 'images';
-      step('images', 'running');
-      compensations.push({
-        what: 'qcow2 links',
-        run: () =>
-          images.restoreQcowLinks({
-            server,
-            ...where,
-            label,
-            previous: { label: linksBefore[label] ?? null, previousLabel: linksBefore[`previous-${label}`] ?? null },
-          }),
-      });
-      await images.promoteQcowImages({ server, ...where, fullHash: hash, label, createPrevious });
-      step('images', 'done');
-    } else step('images', 'skipped');
-
-    if (has('dlrn')) {
-      current = 'dlrn';
-      step('dlrn', 'running', 'guard, then previous-label, then label');
-      guard(await labelNow());
-      const r = await dlrn.promoteDlrnLabel.executeWithOptions(
-        { startToCloseTimeout: '5 minutes', heartbeatTimeout: '10s', summary: `DLRN: ${label} → ${hash}` },
-        [
-          {
-            apiUrl: cfg.apiUrl,
-            baseUrl: cfg.baseUrl,
-            hash: input.hash,
-            candidateLabel: input.candidateLabel,
-            label,
-            createPrevious,
-          },
-        ],
-      );
-      previous = r.previous;
-      warnings.push(...r.warnings);
-      compensations.length = 0; // DLRN moved: from here on, only forward
-      step('dlrn', 'done', r.promoted ? `previous-${label} → ${r.previous ?? '(none)'}` : 'already there');
-    } else step('dlrn', 'skipped');
-  } catch (err) {
-    const root = rootCause(err);
-    step(current, 'failed', root.message);
-    if (compensations.length > 0) {
-      await CancellationScope.nonCancellable(async () => {
-        steps.push({ step: 'compensate', state: 'running', at: Date.now() });
-        for (const c of compensations.reverse()) await c.run();
-        steps.push({
-          step: 'compensate',
-          state: 'done',
-          at: Date.now(),
-          note: compensations.map((c) => c.what).join(', '),
-        });
-      });
-    }
-    throw ApplicationFailure.create({
-      type: root.type ?? 'PromotionFailed',
-      nonRetryable: true,
-      message:
-        `promotion of ${hash} to ${label} failed at ${current}: ${root.message}` +
-        (compensations.length > 0 ? ` (restored: ${compensations.map((c) => c.what).join(', ')})` : ''),
-      cause: err as Error,
-    });
-  }
-
-  step('verify', 'running');
-  const problems: string[] = [];
-  if (has('dlrn')) {
-    const now = await labelNow();
-    if (now !== hash) problems.push(`DLRN ${label} is ${now ?? '(none)'}`);
-  }
-  if (has('containers')) {
-    const [atLabel, atHash] = await Promise.all([
-      containers.containerTagsAt({ label, images: imageList, registries: allRegistries }),
-      containers.containerTagsAt({ label: hash, images: imageList, registries: allRegistries }),
-    ]);
-    for (const [reg, tags] of Object.entries(atLabel)) {
-      for (const [img, digest] of Object.entries(tags)) {
-        if (!digest || digest !== atHash[reg]?.[img]) problems.push(`${reg}/${img}:${label} is ${digest ?? 'missing'}`);
+  /** Stops before the commit: compensate (never cancelled), then end held, refused, failed or cancelled. */
+  const stop = async (outcome: PromotionOutcome, error: PromotionError) =>
+    CancellationScope.nonCancellable(async () => {
+      let restored: string[] = [];
+      let leftAhead: string[] = [];
+      if (undo.length > 0) {
+        log.compensation('running', undo.map((c) => c.what).join(', '));
+        ({ restored, leftAhead } = await s.compensate(undo));
+        log.compensation(leftAhead.length ? 'failed' : 'done', [...restored, ...leftAhead].join('; '));
       }
-    }
-  }
-  if (has('images') && server) {
-    const links = await images.qcowLinksAt({ server, ...where, labels: [label] });
-    if (links[label] !== hash) problems.push(`qcow2 link ${label} -> ${links[label] ?? '(none)'}`);
-  }
-  if (problems.length > 0) {
-    step('verify', 'failed', problems.slice(0, 5).join('; '));
-    throw ApplicationFailure.create({
-      type: ErrorCode.VerifyFailed,
-      nonRetryable: true,
-      message: `after promoting ${hash} to ${label}: ${problems.length} disagreement(s): ${problems.slice(0, 5).join('; ')}`,
+      const partly = outcome === 'failed-undone' && leftAhead.length > 0;
+      return log.result(partly ? 'failed-partly-undone' : outcome, { error, restored, leftAhead });
     });
+
+  let committed: { previous: string | null } | null = null;
+  try {
+    log.start('guard');
+    before = await s.labelHead(t);
+    const dlrnDone = before === hash;
+    if (!dlrnDone && before !== input.expectedCurrent) throw s.labelMoved(t, input.expectedCurrent, before);
+    // DLRN at the hash only settles DLRN: the artifact kinds asked for still move if they lag (force --kinds).
+    if (dlrnDone) kinds = kinds.filter((k) => k !== 'dlrn');
+    const artifacts = s.artifactKindsOf(t, kinds);
+    log.done('guard', dlrnDone ? `DLRN already has ${hash} on ${label}` : undefined);
+    if (dlrnDone && artifacts.length === 0) return log.result('already-promoted');
+
+    log.start('verify-artifacts');
+    digests = await s.verifyArtifacts(t, artifacts);
+    log.done('verify-artifacts');
+
+    log.start('snapshot');
+    const snap = await s.snapshot(t, artifacts);
+    const atHash = s.kindsAtHash(t, snap, digests);
+    log.done('snapshot', atHash.length ? `already at ${hash}: ${atHash.join(', ')}` : undefined);
+    if (dlrnDone && artifacts.every((k) => atHash.includes(k))) return log.result('already-promoted');
+
+    if (artifacts.includes('containers') && !atHash.includes('containers')) {
+      log.start('containers', `${t.imageList.length} images to ${t.registries.length} registries`);
+      undo.push(s.restoreTags(t, snap.tags!));
+      log.done('containers', await s.promoteContainers(t));
+    } else log.skipped('containers', atHash.includes('containers') ? `already at ${hash}` : undefined);
+
+    if (artifacts.includes('images') && !atHash.includes('images')) {
+      log.start('images');
+      undo.push(s.restoreLinks(t, snap.links!));
+      await s.promoteQcow(t, createPrevious);
+      log.done('images');
+    } else log.skipped('images', atHash.includes('images') ? `already at ${hash}` : undefined);
+
+    if (input.respectHolds) {
+      log.start('hold-check');
+      const hold = await s.checkHold(t);
+      if (hold) {
+        const error = {
+          step: 'hold-check' as const,
+          type: 'Held',
+          message: `${label} held by ${hold.by}: ${hold.why}`,
+        };
+        log.failed('hold-check', error.message);
+        return await stop('held', error);
+      }
+      log.done('hold-check');
+    }
+
+    if (kinds.includes('dlrn')) {
+      log.start('dlrn', 'guard, then previous-label, then label');
+      const now = await s.labelHead(t);
+      if (now === hash) {
+        log.done('dlrn', `${label} reached ${hash} meanwhile`);
+        committed = { previous: before };
+      } else {
+        if (now !== input.expectedCurrent) throw s.labelMoved(t, input.expectedCurrent, now);
+        committed = await CancellationScope.nonCancellable(() => commit(t, input, createPrevious, log, before));
+      }
+    } else log.skipped('dlrn');
+  } catch (err) {
+    const error = isCancellation(err)
+      ? { step: log.current, type: 'Aborted', message: 'the promotion was cancelled (abort)' }
+      : errorOf(log.current, err);
+    log.failed(log.current, error.message);
+    const result = await stop(isDlrnRefusal(error) ? 'refused' : 'failed-undone', error);
+    if (isCancellation(err)) throw err; // an abort ends as cancelled, after compensation
+    throw promotionFailure(result, err);
   }
-  step('verify', 'done', `workflow ${workflowInfo().workflowId}`);
-  return { fullHash: hash, label, outcome: 'promoted', previous, steps, warnings };
+
+  // Past the commit: an abort no longer changes anything, and nothing is undone.
+  return CancellationScope.nonCancellable(async () => {
+    log.start('verify');
+    const { problems, unread } = await s.verifyAll(t, input.kinds, digests);
+    log.warnings.push(...unread);
+    const previous = committed?.previous ?? null;
+    if (problems.length > 0) {
+      const message = `${problems.length} disagreement(s) after the promotion: ${problems.slice(0, 5).join('; ')}`;
+      log.failed('verify', message);
+      const error = { step: 'verify' as const, type: ErrorCode.VerifyFailed, message };
+      throw promotionFailure(log.result('failed-partly-undone', { previous, error, leftAhead: problems }));
+    }
+    log.done('verify', unread.length ? `${unread.length} read(s) failed: see warnings` : undefined);
+    return log.result('promoted', { previous });
+  });
+}
+
+/**
+ * The DLRN commit. If the step fails (retries exhausted, a timeout, any error) DLRN may still have taken it: the
+ * label is read again, and at the new hash the promotion is done rather than undone.
+ */
+async function commit(
+  t: s.Target,
+  input: PromotionInput,
+  createPrevious: boolean,
+  log: Progress,
+  before: string | null,
+): Promise<{ previous: string | null }> {
+  try {
+    const r = await s.promoteDlrn(t, input.candidateLabel, createPrevious);
+    log.warnings.push(...r.warnings);
+    log.done('dlrn', r.promoted ? `previous-${t.label} → ${r.previous ?? '(none)'}` : 'already there');
+    return { previous: r.previous };
+  } catch (err) {
+    const now = await s.labelHead(t).catch(() => undefined);
+    if (now !== t.hash) throw err;
+    const why = errorOf('dlrn', err).message;
+    log.warnings.push(`the DLRN step failed (${why}) but ${t.label} is at ${t.hash}: promoted`);
+    log.done('dlrn', `${t.label} is at ${t.hash} (the step's error came after DLRN took it)`);
+    return { previous: before };
+  }
 }

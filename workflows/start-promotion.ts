@@ -1,11 +1,11 @@
 // The one place a promotion workflow is started, for stages, force-promotions and rollbacks alike: its ID (the
 // idempotency key), reuse and parent-close policies, search attributes and Web UI summary.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { executeChild, ParentClosePolicy, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ChildWorkflowFailure, executeChild, ParentClosePolicy, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
 import { fullHash as fullHashOf } from '../domain/hash.js';
 import { promotionFor, promotionSummary, promotionWorkflowId } from '../domain/promotion.js';
-import type { PromotionResult } from './contract.js';
+import { PromotionFailureType, type PromotionResult } from './contract.js';
 import { promotion, type PromotionInput } from './promotion.js';
 import { CandidateLabel, Distro, FullHash, PromotionLabel, Release } from './search-attributes.js';
 
@@ -21,6 +21,8 @@ export type StartPromotionResult = PromotionResult | { busy: true; workflowId: s
  * Runs one promotion as a child workflow and waits for it. At most one run per (label, hash) at a time: a second
  * start while one runs answers busy. REQUEST_CANCEL: a parent that is cancelled (abort) or ends asks the promotion
  * to stop, and the promotion's own compensation decides what that means; it is never terminated mid-step.
+ * A promotion that ended refused or failed (its workflow Failed, for the Web UI) comes back as its PromotionResult;
+ * an abort still propagates as cancellation.
  */
 export async function runPromotion(req: StartPromotionRequest): Promise<StartPromotionResult> {
   const { config: cfg, summaryPrefix, ...input } = req;
@@ -46,6 +48,18 @@ export async function runPromotion(req: StartPromotionRequest): Promise<StartPro
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { busy: true, workflowId };
+    const result = resultOf(err);
+    if (result) return result;
     throw err;
   }
+}
+
+const FAILURE_TYPES: readonly string[] = Object.values(PromotionFailureType);
+
+/** The PromotionResult a failed promotion carries in details[0] (COMMON interface 5). */
+function resultOf(err: unknown): PromotionResult | undefined {
+  if (!(err instanceof ChildWorkflowFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  const { type, details } = err.cause;
+  if (!type || !FAILURE_TYPES.includes(type)) return undefined;
+  return details?.[0] as PromotionResult | undefined;
 }

@@ -49,8 +49,11 @@ it('a DLRN refusal after containers and qcow2 moved restores both, and DLRN stay
     { dlrnFor: refusingDlrn() },
   );
   const st = pass.stages[0] as StageResult;
-  expect(st.outcome).toBe('failed');
-  expect(st.reason).toMatch(/failed at dlrn: .*Invalid promote_name.*restored: qcow2 links, container tags/);
+  // A 403 on the promote is a terminal refusal: the artifacts are put back and the stage reads the result.
+  expect(st.outcome).toBe('refused');
+  expect(st.promotion?.error).toMatchObject({ step: 'dlrn', message: expect.stringMatching(/Invalid promote_name/) });
+  expect(st.promotion?.restored).toEqual(['qcow2 links', expect.stringMatching(/^container tags \(\d+\)$/)]);
+  expect(st.promotion?.leftAhead).toEqual([]);
   expect(await dlrnHeads(cfg, ['tripleo-ci-testing', 'previous-tripleo-ci-testing'])).toEqual({
     'tripleo-ci-testing': before,
     'previous-tripleo-ci-testing': buildByKey(rel, 'W08').fullHash,
