@@ -7,6 +7,7 @@ import { createDlrnActivities } from './dlrn.js';
 import { createDlrnPromoteActivities } from './dlrn-promote.js';
 import { createQcowActivities, defaultQcowDeps, type QcowDeps } from './qcow.js';
 import { withFailures } from './failure.js';
+import { createShadowActivities } from './shadow.js';
 import { createTemporalActivities } from './temporal.js';
 import { connectClient } from '../client/connection.js';
 import type { Client } from '@temporalio/client';
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),
     ...createTemporalActivities(deps.temporalClient),
+    ...createShadowActivities(deps.dlrnFor),
   });
 }
 
