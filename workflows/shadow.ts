@@ -1,7 +1,14 @@
 // Shadow mode: one long-lived workflow per release (ID shadow/<release>/<distro>) that runs beside the old
 // promoter and never writes. On a durable timer it asks DLRN which labels someone else moved, and records what this
 // promoter would have chosen at that moment and why; `promoter shadow report` reads the records by query.
-import { continueAsNew, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { Watermark } from '../activities/shadow.js';
 import type { ReleaseConfig } from '../domain/config.js';
@@ -74,7 +81,8 @@ export async function shadow(input: ShadowInput): Promise<void> {
     } catch (err) {
       if (isCancellation(err)) throw err;
       // DLRN unreachable for a while: say so in the report and look again at the next poll.
-      state.lastError = err instanceof Error ? err.message : String(err);
+      const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+      state.lastError = cause instanceof Error ? cause.message : String(cause);
     }
     state.polls++;
     await sleep((input.pollSeconds ?? 300) * 1000);
