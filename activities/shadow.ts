@@ -37,7 +37,7 @@ export interface ObserveMovesResult {
 
 const PAGE = 100;
 
-const mark = (row: Promotion): Watermark => ({ timestamp: row.timestamp, fullHash: fullHash(hashFromPromotion(row)) });
+const mark = (row: Promotion): Watermark => ({ timestamp: row.timestamp, fullHash: safeFullHash(toRecord(row)) ?? '' });
 const isMark = (row: Promotion, w: Watermark) =>
   row.timestamp === w.timestamp && safeFullHash(toRecord(row)) === w.fullHash;
 
@@ -135,23 +135,29 @@ export function createShadowActivities(dlrnFor: (apiUrl: string) => DlrnClient) 
       const records: ShadowRecord[] = [];
       for (const stage of input.stages) {
         const label = stage.targetLabel;
-        // Enough of the target's history to cover the candidate window's no-regression check.
-        const rows = await labelRows(dlrn, label, input.hashKind, 10);
+        let rows = await labelRows(dlrn, label, input.hashKind, 1);
         if (!(label in watermarks)) {
           watermarks[label] = rows[0] ? mark(rows[0]) : null;
           continue;
         }
         const w = watermarks[label] ?? null;
         const seenAt = w === null ? rows.length : rows.findIndex((r) => isMark(r, w));
-        const fresh = seenAt === -1 ? rows.length : seenAt;
+        if (seenAt === 0 || (w === null && rows.length === 0)) continue;
+        // Something moved: read enough of the target's history for the candidate window's no-regression check.
+        rows = await labelRows(dlrn, label, input.hashKind, 10);
+        const at = w === null ? rows.length : rows.findIndex((r) => isMark(r, w));
+        const fresh = at === -1 ? rows.length : at;
         // Oldest first, so the watermark only ever moves forward.
         const indexes = Array.from({ length: fresh }, (_, i) => fresh - 1 - i).slice(0, input.maxMoves ?? 10);
         for (const i of indexes) {
           const move = rows[i]!;
-          beat(`judging ${label} -> ${safeFullHash(toRecord(move)) ?? '?'}`);
+          watermarks[label] = mark(move);
+          // A row that names no valid hash is nobody's choice to judge; the engine reports such rows elsewhere.
+          const theirs = safeFullHash(toRecord(move));
+          if (theirs === null) continue;
+          beat(`judging ${label} -> ${theirs}`);
           const decisionInput = await inputAt(dlrn, input, stage, move, rows.slice(i + 1));
           records.push({ ...judge(decisionInput, move), movedAt: move.timestamp, by: move.user ?? null });
-          watermarks[label] = mark(move);
         }
       }
       return { watermarks, records };
