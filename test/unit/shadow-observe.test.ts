@@ -53,8 +53,8 @@ describe('observeMoves', () => {
     ['c'.repeat(40)]: [vote(true, 210)],
     ['e'.repeat(40)]: [vote(true, 560)],
     ['f'.repeat(40)]: [vote(true, 710)],
-    // g was tested before the moves but reached tripleo-ci-testing only after them.
-    ['g'.repeat(40)]: [vote(true, 400)],
+    // 9 was tested before the moves but reached tripleo-ci-testing only after them.
+    ['9'.repeat(40)]: [vote(true, 400)],
   };
   const { observeMoves } = createShadowActivities(() => fakeDlrn(rows, votes));
 
@@ -66,7 +66,7 @@ describe('observeMoves', () => {
     rows.push(row('current-tripleo', 'b', 500)); // b had failed by then: we would take c
     rows.push(row('tripleo-ci-testing', 'e', 550));
     rows.push(row('current-tripleo', 'e', 600)); // e passed at 560: we agree
-    rows.push(row('tripleo-ci-testing', 'g', 650), row('tripleo-ci-testing', 'f', 700)); // after both moves
+    rows.push(row('tripleo-ci-testing', '9', 650), row('tripleo-ci-testing', 'f', 700)); // after both moves
     const second = await observeMoves({ ...input, watermarks: first.watermarks });
     expect(second.records.map((r) => [r.theirs, r.ours, r.agree, r.by, r.movedAt])).toEqual([
       [full('b'), full('c'), false, 'old-promoter', 500],
