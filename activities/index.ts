@@ -8,6 +8,7 @@ import { createDlrnActivities } from './dlrn.js';
 import { createDlrnPromoteActivities } from './dlrn-promote.js';
 import { createQcowActivities, defaultQcowDeps, type QcowDeps } from './qcow.js';
 import { withFailures } from './failure.js';
+import { createShadowActivities } from './shadow.js';
 import { createTemporalActivities } from './temporal.js';
 import { connectClient } from '../client/connection.js';
 import type { Client } from '@temporalio/client';
@@ -56,6 +57,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     // Placeholder first: the controller's checkControls in temporal.ts replaces it when both exist.
     ...createControlsActivities(),
     ...createTemporalActivities(deps.temporalClient),
+    ...createShadowActivities(deps.dlrnFor),
   });
 }
 

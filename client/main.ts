@@ -7,6 +7,7 @@ import { register as forcePromote } from './commands/force-promote.js';
 import { register as promote } from './commands/promote.js';
 import { register as reportResult } from './commands/report-result.js';
 import { register as schedule } from './commands/schedule.js';
+import { register as shadow } from './commands/shadow.js';
 import { register as status } from './commands/status.js';
 import { EXIT } from './cli-kit.js';
 
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
     .description('RDO promotion system on Temporal: status, promotions, manual controls, schedules')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const reg of [status, explain, promote, forcePromote, controls, schedule, reportResult, dlrnReads]) reg(program);
+  for (const reg of [status, explain, promote, forcePromote, controls, schedule, reportResult, dlrnReads, shadow])
+    reg(program);
   program.commands.forEach(function override(c: Command) {
     c.exitOverride();
     c.commands.forEach(override);

@@ -31,6 +31,8 @@ export type ArtifactKind = 'containers' | 'images' | 'dlrn';
 export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['containers', 'images', 'dlrn'];
 
 export const releaseWorkflowId = (release: string, distro: string) => `release/${release}/${distro}`;
+/** The release's shadow (read-only) promoter. */
+export const shadowWorkflowId = (release: string, distro: string) => `shadow/${release}/${distro}`;
 /** One running stage per label at a time: the ID is the per-label lock, wherever the workers run. */
 export const stageWorkflowId = (release: string, distro: string, label: string) =>
   `stage/${release}/${distro}/${label}`;

@@ -278,3 +278,38 @@ export const forcePromoteUpdate = defineUpdate<PromotionResult, [ForcePromoteReq
 export const statusQuery = defineQuery<ControllerStatus>('status');
 /** Answered from the controller's state; the promotion's checkControls activity asks it with the target label. */
 export const gateQuery = defineQuery<GateAnswer, [string]>('gate');
+
+// Shadow mode (workflow shadow/<release>/<distro>): what this promoter would have chosen whenever someone else
+// moved a label, and why. It never writes.
+export interface ShadowRecord {
+  targetLabel: string;
+  candidateLabel: string;
+  /** The move's DLRN timestamp (epoch seconds): the decision used only rows and votes up to it. */
+  movedAt: number;
+  /** The DLRN user of the promotion row. */
+  by: string | null;
+  /** The hash they moved the label to, and ours at that moment (null: we would not have moved it). */
+  theirs: string;
+  ours: string | null;
+  agree: boolean;
+  /** Why we chose ours (or nothing). */
+  ourReason: string;
+  /** What our engine says of their hash: its status and reason. */
+  theirStatus: string;
+  theirReason: string;
+}
+
+export interface ShadowReport {
+  release: string;
+  distro: string;
+  /** When shadowing started (epoch seconds); moves before it are not judged. */
+  since: number;
+  polls: number;
+  agreements: number;
+  disagreements: number;
+  /** The newest records (bounded), oldest first. */
+  records: ShadowRecord[];
+  lastError: string | null;
+}
+
+export const shadowReportQuery = defineQuery<ShadowReport>('shadowReport');

@@ -5,3 +5,4 @@ export { promotion } from './promotion.js';
 export { promoteRelease } from './release.js';
 export { stage } from './stage.js';
 export { tick } from './tick.js';
+export { shadow } from './shadow.js';

@@ -14,12 +14,11 @@ import {
   type SandboxRelease,
 } from './model.js';
 
-// How long after a build each label took it, so promotion ids follow time as they do in DLRN.
+// How long after a build each label took it, so promotion ids follow time as they do in DLRN (its votes come first).
 const LABEL_DELAY: Record<string, number> = {
-  consistent: 60,
   'tripleo-ci-testing': HOUR / 2,
-  'current-tripleo': HOUR / 2 + 600,
-  'current-tripleo-rdo': HOUR / 2 + 1200,
+  'current-tripleo': 4 * HOUR,
+  'current-tripleo-rdo': 7 * HOUR,
 };
 const USER = 'ciuser';
 
@@ -35,7 +34,7 @@ function promotionEvents(rel: SandboxRelease): PromotionEvent[] {
     if (label.startsWith('previous-')) continue;
     history.forEach((key, i) => {
       const build = buildByKey(rel, key);
-      const time = build.time + (LABEL_DELAY[label] ?? HOUR);
+      const time = build.time + LABEL_DELAY[label]!;
       events.push({ time, label, build });
       // RDO moves the old hash to previous-<label> just before the label moves.
       const prevKey = history[i - 1];
@@ -70,7 +69,8 @@ export function writeRepoTree(rel: SandboxRelease, reposDir: string, repoBaseUrl
         `${c.component ?? ''},${c.extended_hash ?? 'None'},${c.project_name}-1.0.0-0.${c.dt_commit}.el9\n`,
     );
   }
-  for (const [label, history] of Object.entries(rel.labels)) {
+  // consistent is a symlink DLRN's builder moves, never a promotion row.
+  for (const [label, history] of Object.entries({ ...rel.labels, consistent: [rel.consistent] })) {
     const current = buildByKey(rel, history[history.length - 1]!);
     if (!rel.useComponents) {
       link(join(reposDir, label), relativeCommitDir(rel, current.commits[0]!));
@@ -114,21 +114,22 @@ export function dlrnFixture(rel: SandboxRelease): Record<string, unknown[]> {
   }));
   const civotes: unknown[] = [];
   const civotesAgg: unknown[] = [];
-  for (const [key, jobs] of Object.entries(rel.votes)) {
+  for (const [key, rows] of Object.entries(rel.votes)) {
     const build = buildByKey(rel, key);
-    Object.entries(jobs).forEach(([job, vote], i) => {
-      const vote_ = {
-        ci_name: job,
-        ci_url: `https://logserver.rdoproject.org/${rel.release}/${job}/${build.fullHash.slice(0, 12)}`,
-        ci_vote: vote === 'pass',
-        ci_in_progress: vote === 'running',
-        timestamp: build.time + HOUR + i * 60,
+    for (const v of rows) {
+      const timestamp = build.time + v.after;
+      const vote = {
+        ci_name: v.job,
+        ci_url: `https://logserver.rdoproject.org/${rel.release}/${v.job}/${build.fullHash.slice(0, 12)}/${timestamp}`,
+        ci_vote: v.result === 'pass',
+        ci_in_progress: v.result === 'running',
+        timestamp,
         notes: '',
         user: USER,
       };
-      if (build.aggregateHash) civotesAgg.push({ ref_hash: build.aggregateHash, ...vote_ });
-      else civotes.push({ commit_id: build.commits[0]!.id, component: build.commits[0]!.component, ...vote_ });
-    });
+      if (build.aggregateHash) civotesAgg.push({ ref_hash: build.aggregateHash, ...vote });
+      else civotes.push({ commit_id: build.commits[0]!.id, component: build.commits[0]!.component, ...vote });
+    }
   }
   const promotions: unknown[] = [];
   for (const ev of promotionEvents(rel)) {

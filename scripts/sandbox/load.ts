@@ -2,7 +2,7 @@
 // qcow2 directories on the image server. Idempotent: each part keeps a marker with the digest of what it loaded.
 //   npx tsx scripts/sandbox/load.ts            (STACK_PROFILE=sandbox|test)
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +26,20 @@ import { dlrnVarName, readStackEnv, requireVar, ROOT, type StackEnv } from './st
 const run = promisify(execFile);
 /** Labels whose artifacts the promoter moves, so the registries and the image server hold them today. */
 export const ARTIFACT_LABELS = ['tripleo-ci-testing', 'current-tripleo', 'current-tripleo-rdo'];
+
+/** A second DLRN user that moves labels beside the promoter, as the old promoter or a person does (shadow mode). */
+export const OTHER_DLRN_USER = 'old-promoter';
+
+function otherUserPasswordFile(env: StackEnv): string {
+  const file = join(requireVar(env, 'STACK_STATE_DIR'), 'secrets', 'dlrn-old-promoter');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  return file;
+}
+
+/** Credentials of the other DLRN user (created on every load). */
+export function otherDlrnUser(env: StackEnv): { username: string; password: string } {
+  return { username: OTHER_DLRN_USER, password: readFileSync(otherUserPasswordFile(env), 'utf8').trim() };
+}
 
 const digestOf = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
 const marked = (file: string, digest: string) => existsSync(file) && readFileSync(file, 'utf8') === digest;
@@ -53,6 +67,8 @@ async function loadDlrn(env: StackEnv, rel: SandboxRelease, repoBaseUrl: string,
       fixtureFile,
       requireVar(env, 'DLRNAPI_USERNAME'),
       requireVar(env, 'DLRNAPI_PASSWORD_FILE'),
+      OTHER_DLRN_USER,
+      otherUserPasswordFile(env),
       ...(reset ? ['--reset'] : []),
     ],
     { env: { ...process.env, PYTHONPATH: join(ROOT, 'scripts', 'dlrn') } },

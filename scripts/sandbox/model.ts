@@ -39,6 +39,13 @@ export const QCOW_FILES = ['overcloud-full.tar', 'overcloud-full.tar.md5', 'iron
 
 export type Vote = 'pass' | 'fail' | 'running';
 
+/** One CI vote as DLRN stores it: a job's result, `after` seconds after the build. */
+export interface VoteRow {
+  job: string;
+  result: Vote;
+  after: number;
+}
+
 export interface SandboxCommit {
   id: number;
   commit_hash: string;
@@ -66,14 +73,18 @@ export interface SandboxRelease {
   targetNamespace: string;
   commits: SandboxCommit[];
   builds: SandboxBuild[];
+  /** Build the repo tree's `consistent` symlink points at (a symlink only: DLRN has no promotion rows for it). */
+  consistent: string;
   /** label -> build keys, oldest first (the last one is the label's current hash). */
   labels: Record<string, string[]>;
-  /** criteria job votes per build key. */
-  votes: Record<string, Record<string, Vote>>;
+  /** Every CI vote per build key, in the order CI reported them. */
+  votes: Record<string, VoteRow[]>;
   /** builds whose container images and qcow2 directories exist. */
   artifacts: string[];
   /** label -> build key it must hold after one promotion pass of the chain. */
   expected: Record<string, string>;
+  /** label -> what its stage waits for after that pass (a pattern of the engine's reason). */
+  waiting: Record<string, RegExp>;
 }
 
 export const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
@@ -129,31 +140,99 @@ function commitFor(release: string, id: number, name: string, component: string 
   };
 }
 
-const keys = (prefix: string, nums: number[]) => nums.map((n) => `${prefix}${String(n).padStart(2, '0')}`);
+const range = (from: number, to: number, step = 1): number[] =>
+  Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
+
+/**
+ * How RDO's labels moved over a release's life: every build reached tripleo-ci-testing (a CI job moves it there from
+ * consistent), every second one current-tripleo, every fourth current-tripleo-rdo; each move first put the label's
+ * old hash on previous-<label>.
+ */
+function histories(key: (n: number) => string, builds: number, ctUpTo: number, rdoUpTo: number) {
+  const labels: Record<string, string[]> = {
+    'tripleo-ci-testing': range(1, builds).map(key),
+    'current-tripleo': range(2, ctUpTo, 2).map(key),
+    'current-tripleo-rdo': range(4, rdoUpTo, 4).map(key),
+  };
+  for (const [label, history] of Object.entries(labels)) labels[`previous-${label}`] = history.slice(0, -1);
+  return labels;
+}
+
+/** The votes that got a build where it is: every criteria job passed (some after a failed first run). */
+function historyVotes(labels: Record<string, string[]>, ct: string[], rdo: string[]): Record<string, VoteRow[]> {
+  const votes: Record<string, VoteRow[]> = {};
+  const passed = (jobs: string[], from: number) =>
+    jobs.map((job, i) => ({ job, result: 'pass' as const, after: from + i * 300 }));
+  for (const key of labels['tripleo-ci-testing']!) {
+    // Builds that never reached current-tripleo failed a job there.
+    if (!labels['current-tripleo']!.includes(key)) votes[key] = [{ job: ct[0]!, result: 'fail', after: HOUR }];
+  }
+  labels['current-tripleo']!.forEach((key, i) => {
+    const flaky = i % 5 === 0 ? [{ job: ct[1]!, result: 'fail' as const, after: HOUR - 600 }] : [];
+    votes[key] = [...flaky, ...passed(ct, HOUR)];
+  });
+  for (const key of labels['current-tripleo-rdo']!) votes[key] = [...votes[key]!, ...passed(rdo, 5 * HOUR)];
+  return votes;
+}
 
 function wallaby(): SandboxRelease {
   const release = 'wallaby';
-  const extended = new Set([7, 8, 11]);
-  const commits = Array.from({ length: 12 }, (_, i) =>
+  const key = (n: number) => `W${String(n).padStart(3, '0')}`;
+  const extended = new Set([233, 237, 239]);
+  const commits = Array.from({ length: 240 }, (_, i) =>
     commitFor(release, 1000 + i + 1, 'openstack-tripleo-heat-templates', null, extended.has(i + 1)),
   );
   commits[0]!.flags = 2; // an old purged build: promoting it must give 410
   const builds = commits.map((c, i) => ({
-    key: keys('W', [i + 1])[0]!,
+    key: key(i + 1),
     fullHash: commitFullHash(c),
     time: c.dt_commit,
     commits: [c],
     aggregateHash: null,
   }));
-  const build = 'periodic-tripleo-ci-build-containers-ubi-9-push-wallaby';
-  const [standalone, ovb, scen1] = [
+  const ct = [
     'periodic-tripleo-ci-centos-9-standalone-wallaby',
     'periodic-tripleo-ci-centos-9-ovb-3ctlr_1comp-featureset001-wallaby',
     'periodic-tripleo-ci-centos-9-scenario001-standalone-wallaby',
   ];
-  const [minimal, packstack] = [
+  const rdo = [
     'tripleo-quickstart-promote-wallaby-current-tripleo-delorean-minimal',
     'weirdo-wallaby-centos9-promote-packstack-scenario001',
+  ];
+  const [standalone, ovb, scen1] = ct as [string, string, string];
+  const [minimal, packstack] = rdo as [string, string];
+  const labels = histories(key, 240, 230, 228);
+  const votes = historyVotes(labels, ct, rdo);
+  Object.assign(votes, {
+    // Started, never reported.
+    W240: [{ job: standalone, result: 'running', after: 3000 }],
+    // ovb failed, its re-run never closed.
+    W239: [
+      { job: standalone, result: 'pass', after: 3600 },
+      { job: ovb, result: 'fail', after: 4000 },
+      { job: scen1, result: 'pass', after: 4200 },
+      { job: ovb, result: 'running', after: 7000 },
+    ],
+    W238: [
+      { job: standalone, result: 'pass', after: 3600 },
+      { job: ovb, result: 'pass', after: 4000 },
+      { job: scen1, result: 'fail', after: 4300 },
+    ],
+    // standalone failed then passed on re-run; scenario001 passed and a re-run is in progress: promotable.
+    W237: [
+      { job: standalone, result: 'fail', after: 3600 },
+      { job: ovb, result: 'pass', after: 4000 },
+      { job: scen1, result: 'pass', after: 4200 },
+      { job: standalone, result: 'pass', after: 9000 },
+      { job: scen1, result: 'running', after: 10000 },
+    ],
+  });
+  // current-tripleo's head: minimal passed, packstack failed and its re-run never closed.
+  votes.W230 = [
+    ...votes.W230!,
+    { job: minimal, result: 'pass', after: 5 * HOUR },
+    { job: packstack, result: 'fail', after: 5 * HOUR + 600 },
+    { job: packstack, result: 'running', after: 6 * HOUR },
   ];
   return {
     release,
@@ -162,26 +241,14 @@ function wallaby(): SandboxRelease {
     targetNamespace: 'tripleowallaby',
     commits,
     builds,
-    labels: {
-      consistent: keys('W', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
-      'tripleo-ci-testing': keys('W', [2, 4, 6, 8, 9]),
-      'previous-tripleo-ci-testing': keys('W', [8]),
-      'current-tripleo': keys('W', [2, 4]),
-      'previous-current-tripleo': keys('W', [2]),
-      'current-tripleo-rdo': keys('W', [2]),
-    },
-    votes: {
-      W12: { [build]: 'fail' },
-      W11: { [build]: 'pass' },
-      W10: { [build]: 'pass' },
-      W09: { [standalone]: 'pass', [ovb]: 'running' },
-      W08: { [standalone]: 'pass', [ovb]: 'fail', [scen1]: 'pass' },
-      W06: { [standalone]: 'pass', [ovb]: 'pass', [scen1]: 'pass', [minimal]: 'pass', [packstack]: 'pass' },
-      W04: { [standalone]: 'pass', [ovb]: 'pass', [scen1]: 'pass', [minimal]: 'pass', [packstack]: 'fail' },
-    },
-    artifacts: keys('W', [2, 4, 6, 8, 9, 10, 11]),
-    // W11 (extended hash) passes the build job; W06 passes everything and travels two stages in one pass.
-    expected: { 'tripleo-ci-testing': 'W11', 'current-tripleo': 'W06', 'current-tripleo-rdo': 'W06' },
+    consistent: key(240),
+    labels,
+    votes,
+    artifacts: [224, 228, 230, 237, 239, 240].map(key),
+    // W237 (extended hash) reaches current-tripleo; current-tripleo-rdo then waits for its jobs (W230, older, has
+    // packstack failed and re-running).
+    expected: { 'tripleo-ci-testing': 'W240', 'current-tripleo': 'W237', 'current-tripleo-rdo': 'W228' },
+    waiting: { 'current-tripleo-rdo': /missing jobs: .*delorean-minimal/ },
   };
 }
 
@@ -189,6 +256,7 @@ export const MASTER_COMPONENTS = ['baremetal', 'cinder', 'common', 'compute', 'n
 
 function master(repoBaseUrl: string): SandboxRelease {
   const release = 'master';
+  const key = (n: number) => `M${String(n).padStart(2, '0')}`;
   const commits: SandboxCommit[] = [];
   let nextId = 2000;
   const head = new Map<string, SandboxCommit>();
@@ -198,30 +266,53 @@ function master(repoBaseUrl: string): SandboxRelease {
     head.set(component, c);
   };
   MASTER_COMPONENTS.forEach(advance);
-  // Each aggregate moves one component forward, round robin: eight distinct aggregates M01..M08.
+  // Each aggregate moves one component forward, round robin: fifty distinct aggregates M01..M50, six promotion
+  // rows each (promote-batch writes one per component).
   const builds: SandboxBuild[] = [];
-  for (let i = 1; i <= 8; i++) {
+  for (let i = 1; i <= 50; i++) {
     advance(MASTER_COMPONENTS[(i - 1) % MASTER_COMPONENTS.length]!);
     const members = MASTER_COMPONENTS.map((c) => head.get(c)!);
     const agg = md5(aggregateRepoContent(members, repoBaseUrl));
-    builds.push({
-      key: keys('M', [i])[0]!,
-      fullHash: agg,
-      time: BASE_TIME + i * HOUR,
-      commits: members,
-      aggregateHash: agg,
-    });
+    builds.push({ key: key(i), fullHash: agg, time: BASE_TIME + i * HOUR, commits: members, aggregateHash: agg });
   }
-  const build = 'periodic-tripleo-ci-build-containers-ubi-9-push-master';
-  const [standalone, scen1, ovb, ovbInternal] = [
+  const ct = [
     'periodic-tripleo-ci-centos-9-standalone-master',
     'periodic-tripleo-ci-centos-9-scenario001-standalone-master',
     'periodic-tripleo-ci-centos-9-ovb-3ctlr_1comp-featureset001-master',
-    'periodic-tripleo-ci-centos-9-ovb-3ctlr_1comp-featureset001-internal-master',
   ];
-  const [minimal, packstack] = [
+  const ovbInternal = 'periodic-tripleo-ci-centos-9-ovb-3ctlr_1comp-featureset001-internal-master';
+  const rdo = [
     'tripleo-quickstart-promote-master-current-tripleo-delorean-minimal',
     'weirdo-master-centos9-promote-packstack-scenario001',
+  ];
+  const [standalone, scen1, ovb] = ct as [string, string, string];
+  const [minimal, packstack] = rdo as [string, string];
+  const labels = histories(key, 50, 44, 40);
+  const votes = historyVotes(labels, ct, rdo);
+  Object.assign(votes, {
+    M50: [{ job: standalone, result: 'running', after: 3000 }],
+    M49: [
+      { job: standalone, result: 'pass', after: 3600 },
+      { job: scen1, result: 'fail', after: 4000 },
+      { job: ovb, result: 'pass', after: 4200 },
+      { job: scen1, result: 'running', after: 8000 },
+    ],
+    // ovb failed (and is re-running) but its alternative, the internal job, passed: promotable.
+    M48: [
+      { job: standalone, result: 'pass', after: 3600 },
+      { job: scen1, result: 'pass', after: 3900 },
+      { job: ovb, result: 'fail', after: 4000 },
+      { job: ovbInternal, result: 'pass', after: 5000 },
+      { job: ovb, result: 'running', after: 9000 },
+    ],
+  });
+  // current-tripleo's head: minimal failed then passed, packstack passed and a re-run is in progress.
+  votes.M44 = [
+    ...votes.M44!,
+    { job: minimal, result: 'fail', after: 5 * HOUR },
+    { job: packstack, result: 'pass', after: 5 * HOUR + 600 },
+    { job: minimal, result: 'pass', after: 6 * HOUR + 1800 },
+    { job: packstack, result: 'running', after: 7 * HOUR + 1200 },
   ];
   return {
     release,
@@ -230,25 +321,14 @@ function master(repoBaseUrl: string): SandboxRelease {
     targetNamespace: 'tripleomaster',
     commits,
     builds,
-    labels: {
-      consistent: keys('M', [1, 2, 3, 4, 5, 6, 7, 8]),
-      'tripleo-ci-testing': keys('M', [2, 4, 6, 7]),
-      'previous-tripleo-ci-testing': keys('M', [6]),
-      'current-tripleo': keys('M', [2, 4]),
-      'previous-current-tripleo': keys('M', [2]),
-      'current-tripleo-rdo': keys('M', [2]),
-    },
-    votes: {
-      M08: { [build]: 'running' },
-      M07: { [standalone]: 'pass', [scen1]: 'fail' },
-      // ovb failed but its alternative (the internal job) passed: M06 is promotable through alternative_criteria.
-      M06: { [standalone]: 'pass', [scen1]: 'pass', [ovb]: 'fail', [ovbInternal]: 'pass', [minimal]: 'pass' },
-      M04: { [standalone]: 'pass', [scen1]: 'pass', [ovb]: 'pass', [minimal]: 'pass', [packstack]: 'pass' },
-    },
-    artifacts: keys('M', [2, 4, 6, 7, 8]),
-    // M08 is still running its build job; M06 reaches current-tripleo but misses packstack for -rdo, where the
-    // older M04 (all passed) is the newest promotable hash.
-    expected: { 'tripleo-ci-testing': 'M07', 'current-tripleo': 'M06', 'current-tripleo-rdo': 'M04' },
+    consistent: key(50),
+    labels,
+    votes,
+    artifacts: [36, 40, 42, 44, 48, 49, 50].map(key),
+    // M48 reaches current-tripleo through the alternative; current-tripleo-rdo takes the older M44, whose jobs
+    // passed (M48 has no rdo votes yet): the chain moves both stages in one pass.
+    expected: { 'tripleo-ci-testing': 'M50', 'current-tripleo': 'M48', 'current-tripleo-rdo': 'M44' },
+    waiting: {},
   };
 }
 

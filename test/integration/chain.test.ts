@@ -50,11 +50,12 @@ describe.each(['wallaby', 'master'])('chain on %s/centos9', (release) => {
     const before = await dlrnHeads(cfg, LABELS);
     const pass = await runPass('dry', true);
     const first = pass.stages[0] as StageResult;
-    expect(first.targetLabel).toBe('tripleo-ci-testing');
+    // The chain starts where production's does: tripleo-ci-testing -> current-tripleo.
+    expect(first.targetLabel).toBe('current-tripleo');
     // Without writes the chain cannot advance, so only the first stage's choice is final.
-    const expectFirst = rel.expected['tripleo-ci-testing'] !== rel.labels['tripleo-ci-testing']!.at(-1);
+    const expectFirst = rel.expected['current-tripleo'] !== rel.labels['current-tripleo']!.at(-1);
     expect(first.outcome).toBe(expectFirst ? 'dry-run' : 'nothing-to-promote');
-    if (expectFirst) expect(first.selected).toBe(expectedHash('tripleo-ci-testing'));
+    if (expectFirst) expect(first.selected).toBe(expectedHash('current-tripleo'));
     expect(await dlrnHeads(cfg, LABELS)).toEqual(before);
   });
 
@@ -64,6 +65,10 @@ describe.each(['wallaby', 'master'])('chain on %s/centos9', (release) => {
     for (const label of stageOrder(cfg)) {
       const moves = rel.expected[label] !== rel.labels[label]!.at(-1);
       expect(outcomes[label], label).toBe(moves ? 'promoted' : 'nothing-to-promote');
+    }
+    // A stage that waits says why, with the engine's reason for its newest candidate.
+    for (const [label, reason] of Object.entries(rel.waiting)) {
+      expect(pass.stages.find((s) => s.targetLabel === label)!.reason, label).toMatch(reason);
     }
     expect(await dlrnHeads(cfg, LABELS)).toEqual(Object.fromEntries(LABELS.map((l) => [l, expectedHash(l)])));
 

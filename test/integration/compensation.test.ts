@@ -38,13 +38,15 @@ function refusingDlrn(): (apiUrl: string) => DlrnClient {
 }
 
 it('a DLRN refusal after containers and qcow2 moved restores both, and DLRN stays where it was', async () => {
-  const before = buildByKey(rel, 'W09').fullHash;
+  const label = 'current-tripleo';
+  const before = buildByKey(rel, rel.labels[label]!.at(-1)!).fullHash;
+  const previous = buildByKey(rel, rel.labels[`previous-${label}`]!.at(-1)!).fullHash;
   const pass = await h.withWorker(
     () =>
       h.client.workflow.execute(promoteRelease, {
         taskQueue: h.taskQueue,
         workflowId: `${releaseWorkflowId(cfg.release, cfg.distro)}/compensation-${Date.now()}`,
-        args: [{ config: cfg, labels: ['tripleo-ci-testing'] }],
+        args: [{ config: cfg, labels: [label] }],
       }),
     { dlrnFor: refusingDlrn() },
   );
@@ -54,11 +56,11 @@ it('a DLRN refusal after containers and qcow2 moved restores both, and DLRN stay
   expect(st.promotion?.error).toMatchObject({ step: 'dlrn', message: expect.stringMatching(/Invalid promote_name/) });
   expect(st.promotion?.restored).toEqual(['qcow2 links', expect.stringMatching(/^container tags \(\d+\)$/)]);
   expect(st.promotion?.leftAhead).toEqual([]);
-  expect(await dlrnHeads(cfg, ['tripleo-ci-testing', 'previous-tripleo-ci-testing'])).toEqual({
-    'tripleo-ci-testing': before,
-    'previous-tripleo-ci-testing': buildByKey(rel, 'W08').fullHash,
+  expect(await dlrnHeads(cfg, [label, `previous-${label}`])).toEqual({
+    [label]: before,
+    [`previous-${label}`]: previous,
   });
-  expect(await registriesAgree(cfg, 'tripleo-ci-testing', before)).toEqual([]);
-  expect(qcowLink(cfg, 'tripleo-ci-testing')).toBe(before);
-  expect(qcowLink(cfg, 'previous-tripleo-ci-testing')).toBe(buildByKey(rel, 'W08').fullHash);
+  expect(await registriesAgree(cfg, label, before)).toEqual([]);
+  expect(qcowLink(cfg, label)).toBe(before);
+  expect(qcowLink(cfg, `previous-${label}`)).toBe(previous);
 });

@@ -27,7 +27,8 @@ import { workflowBundle } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const cfg = sandboxConfig('wallaby');
-const LABEL = 'tripleo-ci-testing';
+// The sandbox's first stage (tripleo-ci-testing -> current-tripleo), which moves in one pass.
+const LABEL = 'current-tripleo';
 let client: Client;
 let rel: SandboxRelease;
 let workers: WorkerProcess[] = [];
