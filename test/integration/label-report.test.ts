@@ -24,7 +24,8 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 describe.each(model.map((rel) => [rel.release, rel] as const))('labelReport %s', (release, rel) => {
-  const labels = ['consistent', 'tripleo-ci-testing', 'current-tripleo', 'current-tripleo-rdo', 'never-promoted'];
+  // `consistent` is a repo-tree symlink, not a promotion row: real DLRN has no head for it.
+  const labels = ['tripleo-ci-testing', 'current-tripleo', 'current-tripleo-rdo', 'consistent', 'never-promoted'];
 
   it('reports the hash each label points at, read through the DLRN API', async () => {
     const apiUrl = stack.dlrnUrl(release as 'master' | 'wallaby');
@@ -38,9 +39,10 @@ describe.each(model.map((rel) => [rel.release, rel] as const))('labelReport %s',
       { dlrnFor: dlrn },
     );
     const heads = Object.fromEntries(report.heads.map((x) => [x.label, x.fullHash]));
-    for (const label of labels.slice(0, 4)) {
+    for (const label of labels.slice(0, 3)) {
       expect(heads[label], label).toBe(buildByKey(rel, rel.labels[label]!.at(-1)!).fullHash);
     }
+    expect(heads['consistent']).toBeNull();
     expect(heads['never-promoted']).toBeNull();
     const kinds = new Set(report.heads.filter((x) => x.hash).map((x) => x.hash!.kind));
     expect([...kinds]).toEqual([rel.useComponents ? 'aggregate' : 'commit']);
