@@ -73,7 +73,12 @@ describe('votes: any success passes, otherwise the newest vote decides, stale in
     },
     {
       name: 'fail, fail, pass, in progress: any success passes',
-      votes: [v('b', 'fail', NOW - 5 * H), v('b', 'fail', NOW - 4 * H), v('b', 'pass', NOW - 3 * H), v('b', 'running', NOW - H)],
+      votes: [
+        v('b', 'fail', NOW - 5 * H),
+        v('b', 'fail', NOW - 4 * H),
+        v('b', 'pass', NOW - 3 * H),
+        v('b', 'running', NOW - H),
+      ],
       state: 'passed',
     },
   ])('$name', ({ votes, state }) => {
@@ -83,7 +88,12 @@ describe('votes: any success passes, otherwise the newest vote decides, stale in
   });
 
   it('explains the full picture of a job: failed at T, re-run in progress since T, with vote counts', () => {
-    const votes = [v('a', 'pass', NOW - 3 * H), v('b', 'fail', NOW - 3 * H), v('b', 'fail', NOW - 2 * H), v('b', 'running', NOW - H)];
+    const votes = [
+      v('a', 'pass', NOW - 3 * H),
+      v('b', 'fail', NOW - 3 * H),
+      v('b', 'fail', NOW - 2 * H),
+      v('b', 'running', NOW - H),
+    ];
     const d = decide(base({ votes: { [key(R1)]: votes } }));
     const b = d.candidates[0]!.jobs.find((j) => j.job === 'b')!;
     expect(b).toMatchObject({
@@ -92,13 +102,18 @@ describe('votes: any success passes, otherwise the newest vote decides, stale in
       lastFailureAt: NOW - 2 * H,
       inProgressSince: NOW - H,
     });
-    expect(b.summary).toBe('failed at 2026-11-23T10:00:00Z, re-run in progress since 2026-11-23T11:00:00Z (2 failed, 1 in progress)');
+    expect(b.summary).toBe(
+      'failed at 2026-11-23T10:00:00Z, re-run in progress since 2026-11-23T11:00:00Z (2 failed, 1 in progress)',
+    );
   });
 
   it('the in-progress timeout is configurable', () => {
     const votes = [v('a', 'pass', NOW - 3 * H), v('b', 'fail', NOW - 5 * H), v('b', 'running', NOW - 3 * H)];
     const d = decide(base({ votes: { [key(R1)]: votes }, inProgressTimeoutSeconds: 2 * H }));
-    expect(d.candidates[0]!.jobs.find((j) => j.job === 'b')).toMatchObject({ state: 'failed', votes: { staleInProgress: 1 } });
+    expect(d.candidates[0]!.jobs.find((j) => j.job === 'b')).toMatchObject({
+      state: 'failed',
+      votes: { staleInProgress: 1 },
+    });
     expect(d.candidates[0]!.status).toBe('missing_jobs');
   });
 });
@@ -116,7 +131,9 @@ describe('hashes older than or equal to the current one are not evaluated', () =
 
   it('an older passing hash is "superseded", never "promotable"', () => {
     const all = (ts: number) => [v('a', 'pass', ts), v('b', 'pass', ts)];
-    const d = decide(base({ candidatePromotions: [R1, R2], votes: { [key(R1)]: all(NOW - H), [key(R2)]: all(NOW - 5 * H) } }));
+    const d = decide(
+      base({ candidatePromotions: [R1, R2], votes: { [key(R1)]: all(NOW - H), [key(R2)]: all(NOW - 5 * H) } }),
+    );
     expect(d.candidates.map((c) => c.status)).toEqual(['selected', 'superseded']);
   });
 });
@@ -245,10 +262,15 @@ describe('refusals, unresolvable rows and short extended hashes skip one candida
     expect(d.candidates[0]!.reason).toMatch(/combination not found/);
   });
 
-  it.each(['None', '', 'abc', sha('e1')])('a row whose extended_hash is %j (<= 40 chars) is skipped like the old promoter does', (ext) => {
-    const short = rec('a1', NOW - H, ext);
-    const d = decide(base({ candidatePromotions: [short, R2], votes: { [key(short)]: all(NOW - H), [key(R2)]: all(NOW - 5 * H) } }));
-    expect(d.candidates.map((c) => c.status)).toEqual(['skipped', 'selected']);
-    expect(d.candidates[0]!.reason).toMatch(/extended_hash/);
-  });
+  it.each(['None', '', 'abc', sha('e1')])(
+    'a row whose extended_hash is %j (<= 40 chars) is skipped like the old promoter does',
+    (ext) => {
+      const short = rec('a1', NOW - H, ext);
+      const d = decide(
+        base({ candidatePromotions: [short, R2], votes: { [key(short)]: all(NOW - H), [key(R2)]: all(NOW - 5 * H) } }),
+      );
+      expect(d.candidates.map((c) => c.status)).toEqual(['skipped', 'selected']);
+      expect(d.candidates[0]!.reason).toMatch(/extended_hash/);
+    },
+  );
 });
