@@ -100,7 +100,7 @@ export async function evaluateStage(
       fullHash: decision.currentTarget ? fullHash(decision.currentTarget) : null,
       promotedAt: head?.timestamp ?? null,
     },
-    selected: decision.selectedFullHash,
+    selected: decision.selectedFullHash ?? (verdict ? decision.waitingFullHash : null),
     gate: verdict,
     candidates: decision.candidates,
     input,

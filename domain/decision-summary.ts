@@ -24,6 +24,8 @@ export interface CandidateSummary {
 export interface StageDecision {
   selected: DlrnHash | null;
   selectedFullHash: string | null;
+  /** Nothing selected: the newest candidate that passed criteria and waits for a gate (soak, approval). */
+  waitingFullHash: string | null;
   /** The target's current hash. */
   before: string | null;
   /** The reason of the selected candidate, or of the newest one that waits. */
@@ -56,6 +58,7 @@ export function summarize(d: Decision, before: string | null): StageDecision {
   return {
     selected: d.selected,
     selectedFullHash: d.selectedFullHash,
+    waitingFullHash: d.waitingFullHash,
     before,
     reason: clip(reason, 1000),
     gate: d.gate && { ...d.gate, reason: clip(d.gate.reason, 1000) },

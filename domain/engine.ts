@@ -127,6 +127,8 @@ export interface Decision {
   targetLabel: string;
   selected: DlrnHash | null;
   selectedFullHash: string | null;
+  /** Nothing selected: the newest candidate that passed criteria and waits for a gate (soak, approval). */
+  waitingFullHash: string | null;
   currentTarget: DlrnHash | null;
   /**
    * What holds the stage back: a label gate (hold, window) on the selected hash, or, when nothing was selected, the
@@ -528,6 +530,7 @@ export function decide(input: DecisionInput): Decision {
     targetLabel: input.targetLabel,
     selected: selected?.hash ?? null,
     selectedFullHash: selected?.fullHash ?? null,
+    waitingFullHash: selected === null ? (firstHeld?.fullHash ?? null) : null,
     currentTarget: target.current,
     gate: verdict,
     wakeAt: wakeups.length > 0 ? Math.min(...wakeups) : null,

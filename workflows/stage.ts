@@ -68,9 +68,11 @@ export async function stage(input: StageInput): Promise<StageResult> {
       ...(refusals.length ? { refusals } : {}),
     };
     if (d.gate) {
-      // A label gate (hold, window) on the selected hash, or a hash gate (soak, approval) with nothing selected.
+      // A label gate (hold, window) on the selected hash, or a hash gate (soak, approval) with nothing selected:
+      // `selected` names the hash that waits.
       setCurrentDetails(`**${p.targetLabel}**: ${d.gate.reason}`);
-      return { ...result, outcome: d.gate.outcome, reason: d.gate.reason, wakeAt: d.wakeAt };
+      const waits = d.selectedFullHash ?? d.waitingFullHash;
+      return { ...result, selected: waits, outcome: d.gate.outcome, reason: d.gate.reason, wakeAt: d.wakeAt };
     }
     if (!d.selected || !d.selectedFullHash) {
       setCurrentDetails(`nothing to promote to **${p.targetLabel}**: ${d.reason}`);

@@ -223,6 +223,23 @@ describe('gates per hash: the newest hash that passes criteria and every gate', 
     expect(d.candidates.map((c) => c.status)).toEqual(['awaiting_approval', 'selected']);
   });
 
+  it('nothing passes its gates: the newest waiting hash and its gate are named, with a wake-up', () => {
+    const d = decide(
+      base({
+        candidatePromotions: [R1],
+        votes: { [key(R1)]: all(NOW - H) },
+        candidateSince: { [key(R1)]: NOW - 2 * H },
+        gates: { promotion, held: null, approved: [] },
+      }),
+    );
+    expect([d.selectedFullHash, d.waitingFullHash, d.gate?.outcome, d.wakeAt]).toEqual([
+      null,
+      key(R1),
+      'soaking',
+      NOW + 4 * H,
+    ]);
+  });
+
   it('a hold applies to the label: the decision names the hash and the gate', () => {
     const d = decide(
       base({

@@ -36,6 +36,7 @@ function fakeDecide(seen: DecideStageInput[]) {
     return {
       selected: i === -1 ? null : HASHES[i]!,
       selectedFullHash: i === -1 ? null : KEYS[i]!,
+      waitingFullHash: null,
       before: null,
       reason: 'criteria met',
       gate: null,
