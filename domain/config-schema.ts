@@ -324,7 +324,7 @@ export const releaseFileShape = {
   schedule: scheduleSchema.optional(),
   in_progress_timeout: duration
     .optional()
-    .describe('in-progress votes (last_tested_repo rows) older than this age out; default 24h'),
+    .describe('in-progress votes (last_tested_repo rows) older than this age out; default 24h, 0s: never'),
   hash_kind: z
     .enum(['commit', 'aggregate'], { error: 'expected commit or aggregate' })
     .default('commit')

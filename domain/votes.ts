@@ -48,7 +48,8 @@ export function jobPicture(job: string, votes: readonly JobVote[], now: number, 
   const success = votes.filter((v) => v.success === true);
   const failure = votes.filter((v) => v.success !== true && v.in_progress !== true);
   const running = votes.filter((v) => v.success !== true && v.in_progress === true);
-  const live = running.filter((v) => v.timestamp > now - timeoutSeconds);
+  // A timeout of 0 turns ageing off (data sets with fixed old timestamps, like the sandbox's).
+  const live = timeoutSeconds > 0 ? running.filter((v) => v.timestamp > now - timeoutSeconds) : running;
   const lastSuccessAt = newest(success);
   const lastFailureAt = newest(failure);
   const inProgressSince = newest(live);

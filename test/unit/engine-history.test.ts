@@ -107,6 +107,12 @@ describe('votes: any success passes, otherwise the newest vote decides, stale in
     );
   });
 
+  it('an in-progress timeout of 0 turns ageing off', () => {
+    const votes = [v('a', 'pass', NOW - 3 * H), v('b', 'running', NOW - 300 * H)];
+    const d = decide(base({ votes: { [key(R1)]: votes }, inProgressTimeoutSeconds: 0 }));
+    expect(d.candidates[0]!.status).toBe('in_progress');
+  });
+
   it('the in-progress timeout is configurable', () => {
     const votes = [v('a', 'pass', NOW - 3 * H), v('b', 'fail', NOW - 5 * H), v('b', 'running', NOW - 3 * H)];
     const d = decide(base({ votes: { [key(R1)]: votes }, inProgressTimeoutSeconds: 2 * H }));
