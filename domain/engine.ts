@@ -6,160 +6,27 @@
 
 import { ErrorCode, PromoterError } from './errors.js';
 import { type DlrnHash, describeHash, fullHash, hashFromPromotion } from './hash.js';
-import { gate, type GateInput, type GateVerdict } from './policy.js';
-import { DEFAULT_IN_PROGRESS_TIMEOUT, jobPicture, jobPictures, type JobPicture, type JobVote } from './votes.js';
+import { gate, type GateVerdict } from './policy.js';
+import {
+  emptyEvaluation,
+  evaluateVotes,
+  normalizeRules,
+  satisfied,
+  satisfiedReason,
+  unsatisfiedReason,
+  type Evaluation,
+} from './criteria.js';
+import type {
+  CandidateExplanation,
+  CandidateStatus,
+  Decision,
+  DecisionInput,
+  PromotionRecord,
+} from './engine-types.js';
 
 export type { JobPicture, JobVote } from './votes.js';
-
-export interface PromotionRecord {
-  commit_hash: string | null;
-  distro_hash: string | null;
-  extended_hash: string | null;
-  aggregate_hash: string | null;
-  component: string | null;
-  promote_name: string;
-  timestamp: number;
-}
-
-export interface Waiver {
-  job: string;
-  fullHash: string;
-  /** Epoch seconds; the waiver counts while expiresAt > now. */
-  expiresAt: number;
-  by?: string;
-  reason?: string;
-}
-
-/** A terminal refusal the controller remembers for (label, full_hash). */
-export interface Refusal {
-  fullHash: string;
-  at: number;
-  type: string;
-  message: string;
-}
-
-/** The stage policies that may hold a hash back after its criteria passed. */
-export interface Gates {
-  promotion: GateInput['promotion'];
-  held: GateInput['held'];
-  /** full_hashes approved for the target label. */
-  approved: readonly string[];
-}
-
-export interface DecisionInput {
-  candidateLabel: string;
-  targetLabel: string;
-  /** Recent promotions to the candidate label, newest first, already limited to latest_hashes_count. */
-  candidatePromotions: PromotionRecord[];
-  /** Promotions to the target label, newest first; [0] is the target's current hash. */
-  targetHistory: PromotionRecord[];
-  /** All votes per candidate full_hash; a missing key means no votes. */
-  votes: Record<string, JobVote[]>;
-  criteria: string[];
-  alternativeCriteria?: Record<string, string[]>;
-  waivers?: Waiver[];
-  /** Epoch seconds (workflow time), for waiver expiry, soak time and in-progress age. */
-  now: number;
-  /** In-progress votes older than this (seconds) age out; default 24 h (release file: in_progress_timeout). */
-  inProgressTimeoutSeconds?: number;
-  /** full_hash -> its oldest promotion to the candidate label (the soak clock); else its oldest row here. */
-  candidateSince?: Record<string, number>;
-  /**
-   * When the target's current hash first reached the candidate label; null: never. Orders candidates when the
-   * current hash is not in the candidate window (after a force-promote). Absent: unknown, positional rule only.
-   */
-  currentCandidateSince?: number | null;
-  /** full_hash -> why DLRN could not give its votes (e.g. 400 "combination not found"). */
-  unresolved?: Record<string, string>;
-  /** Hashes refused for good for this target label: skipped. */
-  refused?: Refusal[];
-  /** Soak, approval, hold and windows; absent: criteria only. */
-  gates?: Gates;
-}
-
-export type CandidateStatus =
-  | 'selected' // newest candidate that passes criteria and every per-hash gate: the one to promote
-  | 'superseded' // passes criteria, older than the selected candidate
-  | 'soaking' // passes criteria, not long enough in the candidate label yet
-  | 'awaiting_approval' // passes criteria, waits for an operator's approval
-  | 'refused' // DLRN refused it for good for this label; skipped until an operator clears it
-  | 'in_progress' // only waiting for running jobs
-  | 'missing_jobs' // some criteria jobs have no success (missing or failed)
-  | 'unresolvable' // DLRN could not give its votes (the row names no build it knows)
-  | 'skipped' // extended_hash of 40 characters or fewer: the old promoter skips such rows
-  | 'already_promoted' // is the target's current hash
-  | 'not_newer' // promoted to the target before, or older than such a hash (not evaluated)
-  | 'duplicate' // same full_hash as a newer candidate row
-  | 'malformed' // the row does not describe a valid hash
-  | 'not_a_candidate'; // explainHash only: not among the candidate rows
-
-export interface AlternativeUse {
-  job: string;
-  via: string;
-}
-
-export interface CandidateExplanation {
-  /** For a malformed row, a best-effort key built from the raw fields. */
-  fullHash: string;
-  hash: DlrnHash | null;
-  /** When this row promoted the hash to the candidate label (epoch seconds), if known. */
-  timestamp: number | null;
-  /** When the hash first reached the candidate label: the soak clock. */
-  candidateSince: number | null;
-  status: CandidateStatus;
-  /** false: its votes were not looked at (older than the current hash, malformed, skipped, duplicate). */
-  evaluated: boolean;
-  passed: string[];
-  missing: string[];
-  failed: string[];
-  inProgress: string[];
-  waived: string[];
-  alternativesUsed: AlternativeUse[];
-  /** Every criteria job (and alternative that voted), with its full vote picture. */
-  jobs: JobPicture[];
-  reason: string;
-  /** A per-hash gate (soak, approval) that holds it back. */
-  gate?: GateVerdict;
-}
-
-export interface Decision {
-  candidateLabel: string;
-  targetLabel: string;
-  selected: DlrnHash | null;
-  selectedFullHash: string | null;
-  /** Nothing selected: the newest candidate that passed criteria and waits for a gate (soak, approval). */
-  waitingFullHash: string | null;
-  currentTarget: DlrnHash | null;
-  /**
-   * What holds the stage back: a label gate (hold, window) on the selected hash, or, when nothing was selected, the
-   * per-hash gate of the newest candidate that passed criteria. null: promote the selected hash now.
-   */
-  gate: GateVerdict | null;
-  /** When evaluating again is worth it: a soak ends or a window opens (also for candidates newer than the selected). */
-  wakeAt: number | null;
-  /** One per candidate row, in input order (newest first). */
-  candidates: CandidateExplanation[];
-  /** Things an operator should know that did not stop the decision. */
-  warnings: string[];
-}
-
-interface Evaluation {
-  passed: string[];
-  missing: string[];
-  failed: string[];
-  inProgress: string[];
-  waived: string[];
-  alternativesUsed: AlternativeUse[];
-  jobs: JobPicture[];
-}
-
-export interface Rules {
-  criteria: readonly string[];
-  alternatives: ReadonlyMap<string, readonly string[]>;
-  waivers: readonly Waiver[];
-  timeout: number;
-  now: number;
-}
+export type * from './engine-types.js';
+export { evaluateVotes, rulesOf, type Rules } from './criteria.js';
 
 interface TargetState {
   current: DlrnHash | null;
@@ -167,37 +34,9 @@ interface TargetState {
   warnings: string[];
 }
 
-const sorted = (items: Iterable<string>): string[] => [...new Set(items)].sort();
-const list = (items: readonly string[]): string => items.join(', ');
 const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
 const has = <T>(r: Record<string, T> | undefined, k: string): boolean =>
   r !== undefined && Object.prototype.hasOwnProperty.call(r, k);
-
-function normalizeRules(input: DecisionInput): Rules {
-  const criteria = input.criteria;
-  if (!Array.isArray(criteria) || criteria.length === 0 || criteria.some((j) => typeof j !== 'string' || j === '')) {
-    throw new PromoterError(ErrorCode.Config, `promotion ${input.targetLabel} has no valid criteria`, {
-      context: { targetLabel: input.targetLabel, criteria },
-      suggestion: `list at least one job under promotions.${input.targetLabel}.criteria`,
-    });
-  }
-  // Fresh copies: nothing the engine builds may alias (and so later mutate) the caller's config.
-  const alternatives = new Map<string, readonly string[]>();
-  for (const [job, alts] of Object.entries(input.alternativeCriteria ?? {})) {
-    if (!Array.isArray(alts)) continue;
-    const distinct = [...new Set(alts)].filter((alt) => alt !== job);
-    alternatives.set(job, distinct);
-  }
-  const waivers = (input.waivers ?? []).filter((w) => w.expiresAt > input.now);
-  // Deduped and sorted once, so every job list in the output comes out sorted.
-  return {
-    criteria: sorted(criteria),
-    alternatives,
-    waivers,
-    timeout: input.inProgressTimeoutSeconds ?? DEFAULT_IN_PROGRESS_TIMEOUT,
-    now: input.now,
-  };
-}
 
 function readTarget(input: DecisionInput): TargetState {
   const promoted = new Set<string>();
@@ -225,78 +64,6 @@ function readTarget(input: DecisionInput): TargetState {
 }
 
 /** Evaluates one hash's votes against the criteria (exported for `explain` of hashes the decision skips). */
-export function evaluateVotes(votes: readonly JobVote[], hashKey: string, rules: Rules): Evaluation {
-  const pictures = jobPictures(votes, rules.now, rules.timeout);
-  const stateOf = (job: string) => pictures.get(job)?.state ?? 'missing';
-  const passedJob = (job: string): boolean => stateOf(job) === 'passed';
-  const result: Evaluation = {
-    passed: [],
-    missing: [],
-    failed: [],
-    inProgress: [],
-    waived: [],
-    alternativesUsed: [],
-    jobs: [],
-  };
-  for (const job of rules.criteria) {
-    result.jobs.push(pictures.get(job) ?? jobPicture(job, [], rules.now, rules.timeout));
-    for (const alt of rules.alternatives.get(job) ?? []) {
-      const p = pictures.get(alt);
-      if (p) result.jobs.push(p);
-    }
-    if (passedJob(job)) {
-      result.passed.push(job);
-      continue;
-    }
-    // First passing alternative in config order, so the explanation is stable.
-    const via = rules.alternatives.get(job)?.find(passedJob);
-    if (via !== undefined) {
-      result.alternativesUsed.push({ job, via });
-    } else if (rules.waivers.some((w) => w.job === job && w.fullHash === hashKey)) {
-      result.waived.push(job);
-    } else {
-      const state = stateOf(job);
-      if (state === 'in_progress') result.inProgress.push(job);
-      else if (state === 'failed') result.failed.push(job);
-      else result.missing.push(job);
-    }
-  }
-  return result;
-}
-
-/** The rules of a decision input, for evaluating votes outside decide(). */
-export const rulesOf = (input: DecisionInput): Rules => normalizeRules(input);
-
-const satisfied = (e: Evaluation): boolean => e.missing.length + e.failed.length + e.inProgress.length === 0;
-
-function unsatisfiedReason(e: Evaluation): string {
-  if (e.missing.length + e.failed.length === 0) return `waiting for jobs in progress: ${list(e.inProgress)}`;
-  const parts: string[] = [];
-  if (e.missing.length > 0) parts.push(`missing jobs: ${list(e.missing)}`);
-  if (e.failed.length > 0) parts.push(`failed jobs: ${list(e.failed)}`);
-  if (e.inProgress.length > 0) parts.push(`in progress: ${list(e.inProgress)}`);
-  return parts.join('; ');
-}
-
-function satisfiedReason(e: Evaluation, total: number): string {
-  const extras: string[] = [];
-  if (e.alternativesUsed.length > 0) {
-    extras.push(`via alternatives: ${list(e.alternativesUsed.map((a) => `${a.job} by ${a.via}`))}`);
-  }
-  if (e.waived.length > 0) extras.push(`waived: ${list(e.waived)}`);
-  return `all ${total} criteria satisfied${extras.length > 0 ? ` (${extras.join('; ')})` : ''}`;
-}
-
-const emptyEvaluation = (): Evaluation => ({
-  passed: [],
-  missing: [],
-  failed: [],
-  inProgress: [],
-  waived: [],
-  alternativesUsed: [],
-  jobs: [],
-});
-
 function explanation(
   key: string,
   hash: DlrnHash | null,
