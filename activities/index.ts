@@ -5,6 +5,7 @@ import { registryPool } from '../integrations/registry.js';
 import { createContainerActivities, type ContainerDeps } from './containers.js';
 import { createControlsActivities } from './controls.js';
 import { createDlrnActivities } from './dlrn.js';
+import { createDecideActivities } from './decide.js';
 import { createDlrnPromoteActivities } from './dlrn-promote.js';
 import { createQcowActivities, defaultQcowDeps, type QcowDeps } from './qcow.js';
 import { withFailures } from './failure.js';
@@ -51,6 +52,7 @@ export function defaultDeps(): ActivityDeps {
 export function createActivities(deps: ActivityDeps = defaultDeps()) {
   return withFailures({
     ...createDlrnActivities(deps.dlrnFor),
+    ...createDecideActivities(deps.dlrnFor),
     ...createDlrnPromoteActivities(deps.dlrnFor, deps.repoFor),
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),

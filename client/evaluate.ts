@@ -1,11 +1,21 @@
 // Read-only evaluation of a stage from the client side, with the same activities code and pure engine the workflows
 // use (no Temporal needed): what `status` and `explain` show. The controller's controls are added when it runs.
 import { DlrnClient } from '../integrations/dlrn.js';
-import { createDlrnActivities } from '../activities/dlrn.js';
+import { createDlrnActivities, votesOf } from '../activities/dlrn.js';
 import type { ReleaseConfig } from '../domain/config.js';
-import { decide, explainHash, type CandidateExplanation, type Decision, type DecisionInput } from '../domain/engine.js';
+import {
+  decide,
+  evaluateVotes,
+  explainHash,
+  rulesOf,
+  type CandidateExplanation,
+  type Decision,
+  type DecisionInput,
+} from '../domain/engine.js';
+import type { JobPicture } from '../domain/votes.js';
+import { ErrorCode, isPromoterError } from '../domain/errors.js';
 import { fullHash } from '../domain/hash.js';
-import { gate, type GateVerdict } from '../domain/policy.js';
+import type { GateVerdict } from '../domain/policy.js';
 import { promotionFor, releaseWorkflowId } from '../domain/promotion.js';
 import { statusQuery, type ControllerStatus } from '../workflows/contract.js';
 import { temporal } from './cli-kit.js';
@@ -49,6 +59,7 @@ export async function evaluateStage(
     targetLabel: p.targetLabel,
     lookBack: cfg.latestHashesCount,
   });
+  const hold = ctl?.controls.holds.find((h) => h.label === label) ?? null;
   const input: DecisionInput = {
     candidateLabel: p.candidateLabel,
     targetLabel: p.targetLabel,
@@ -62,28 +73,25 @@ export async function evaluateStage(
       by: w.by,
       reason: w.why,
     })),
+    refused: (ctl?.controls.refusals ?? []).filter((r) => r.label === label),
+    gates: {
+      promotion: p,
+      held: hold && { by: hold.by, why: hold.why },
+      approved: (ctl?.controls.approvals ?? []).filter((a) => a.label === label).map((a) => a.fullHash),
+    },
+    inProgressTimeoutSeconds: cfg.inProgressTimeoutSeconds,
     now,
   };
   const decision = decide(input);
-  const hold = ctl?.controls.holds.find((h) => h.label === label) ?? null;
-  const verdict = decision.selectedFullHash
-    ? gate({
-        promotion: p,
-        fullHash: decision.selectedFullHash,
-        candidateSince: decision.candidates.find((c) => c.status === 'selected')?.timestamp ?? null,
-        held: hold,
-        approved: Boolean(
-          ctl?.controls.approvals.some((a) => a.label === label && a.fullHash === decision.selectedFullHash),
-        ),
-        now,
-      })
-    : hold || p.hold
+  const verdict =
+    decision.gate ??
+    (!decision.selectedFullHash && (hold || p.hold)
       ? {
           outcome: 'held' as const,
           reason: hold ? `held by ${hold.by}: ${hold.why}` : 'held in the release config',
           wakeAt: null,
         }
-      : null;
+      : null);
   const head = gathered.targetHistory[0];
   return {
     targetLabel: label,
@@ -92,12 +100,41 @@ export async function evaluateStage(
       fullHash: decision.currentTarget ? fullHash(decision.currentTarget) : null,
       promotedAt: head?.timestamp ?? null,
     },
-    selected: decision.selectedFullHash,
+    selected: decision.selectedFullHash ?? (verdict ? decision.waitingFullHash : null),
     gate: verdict,
     candidates: decision.candidates,
     input,
     decision,
   };
+}
+
+export interface HashExplanation {
+  explanation: CandidateExplanation;
+  /**
+   * The jobs of a hash the decision did not evaluate (older than the current hash), read from DLRN for this
+   * explanation: information, never a verdict. null when not read (not a candidate, malformed).
+   */
+  informationalJobs: JobPicture[] | null;
+}
+
+/** Explains one hash, fetching its votes when the decision had no reason to. */
+export async function explainStageHash(
+  cfg: ReleaseConfig,
+  stage: StageView,
+  hashKey: string,
+): Promise<HashExplanation> {
+  const explanation = explainHash(stage.input, hashKey);
+  if (explanation.evaluated || explanation.hash === null) return { explanation, informationalJobs: null };
+  const dlrn = DlrnClient.fromEnv(cfg.apiUrl);
+  try {
+    const votes = await votesOf(dlrn, explanation.hash);
+    return { explanation, informationalJobs: evaluateVotes(votes, hashKey, rulesOf(stage.input)).jobs };
+  } catch (err) {
+    if (isPromoterError(err, ErrorCode.DlrnNotFound)) return { explanation, informationalJobs: null };
+    throw err;
+  } finally {
+    dlrn.close();
+  }
 }
 
 export { explainHash };

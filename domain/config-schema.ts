@@ -322,6 +322,9 @@ export const releaseFileShape = {
   containers: containersSchema.optional(),
   image_server: imageServerSchema.optional(),
   schedule: scheduleSchema.optional(),
+  in_progress_timeout: duration
+    .optional()
+    .describe('in-progress votes (last_tested_repo rows) older than this age out; default 24h, 0s: never'),
   hash_kind: z
     .enum(['commit', 'aggregate'], { error: 'expected commit or aggregate' })
     .default('commit')

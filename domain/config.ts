@@ -71,6 +71,8 @@ export interface ReleaseConfig {
   schedule: { intervalSeconds: number; jitterSeconds: number; paused: boolean };
   /** What the labels hold: commit/distro(/extended) hashes, or aggregate hashes of a component pipeline. */
   hashKind: 'commit' | 'aggregate';
+  /** In-progress votes older than this (seconds) age out: the run crashed or never reported (in_progress_timeout). */
+  inProgressTimeoutSeconds: number;
   /** Old-promoter keys present in the file and ignored, so a caller can warn about them. */
   ignoredKeys: string[];
 }
@@ -185,6 +187,7 @@ function toReleaseConfig(f: ReleaseFile): ReleaseConfig {
     imageServer: f.image_server,
     schedule: f.schedule ?? { intervalSeconds: 600, jitterSeconds: 0, paused: false },
     hashKind: f.hash_kind,
+    inProgressTimeoutSeconds: f.in_progress_timeout ?? 24 * 3600,
     ignoredKeys: IGNORED_OLD_KEYS.filter((k) => f[k] !== undefined),
   };
 }

@@ -1,118 +1,32 @@
 // The promotion decision: which candidate hash (if any) goes from the candidate label to the target label, and why
-// every other candidate does not. Pure function of its input (no I/O, no clock): it runs inside the workflow sandbox
-// and the CLI's `explain` reuses it. Same outcomes as the old promoter's promote_label_to_label, minus its bugs:
-// alternative criteria apply per candidate (the old one mutated its criteria set), malformed rows never crash it.
+// every other candidate does not. Pure function of its input (no I/O; `now` is passed in): the decide activity and
+// the CLI's `explain` run it. Same outcomes as the old promoter's promote_label_to_label, minus its bugs:
+// alternative criteria apply per candidate (the old one mutated its criteria set), malformed rows never crash it,
+// and soak time and approval are gates of each hash, so an older hash that passes them goes while newer ones wait.
 
 import { ErrorCode, PromoterError } from './errors.js';
 import { type DlrnHash, describeHash, fullHash, hashFromPromotion } from './hash.js';
+import { gate, type GateVerdict } from './policy.js';
+import {
+  emptyEvaluation,
+  evaluateVotes,
+  normalizeRules,
+  satisfied,
+  satisfiedReason,
+  unsatisfiedReason,
+  type Evaluation,
+} from './criteria.js';
+import type {
+  CandidateExplanation,
+  CandidateStatus,
+  Decision,
+  DecisionInput,
+  PromotionRecord,
+} from './engine-types.js';
 
-export interface PromotionRecord {
-  commit_hash: string | null;
-  distro_hash: string | null;
-  extended_hash: string | null;
-  aggregate_hash: string | null;
-  component: string | null;
-  promote_name: string;
-  timestamp: number;
-}
-
-export interface JobVote {
-  job_id: string;
-  success: boolean;
-  in_progress: boolean;
-  timestamp: number;
-  url?: string;
-}
-
-export interface Waiver {
-  job: string;
-  fullHash: string;
-  /** Epoch seconds; the waiver counts while expiresAt > now. */
-  expiresAt: number;
-  by?: string;
-  reason?: string;
-}
-
-export interface DecisionInput {
-  candidateLabel: string;
-  targetLabel: string;
-  /** Recent promotions to the candidate label, newest first, already limited to latest_hashes_count. */
-  candidatePromotions: PromotionRecord[];
-  /** Promotions to the target label, newest first; [0] is the target's current hash. */
-  targetHistory: PromotionRecord[];
-  /** All votes per candidate full_hash; a missing key means no votes. */
-  votes: Record<string, JobVote[]>;
-  criteria: string[];
-  alternativeCriteria?: Record<string, string[]>;
-  waivers?: Waiver[];
-  /** Epoch seconds (workflow time), for waiver expiry. */
-  now: number;
-}
-
-export type CandidateStatus =
-  | 'selected' // newest eligible candidate with all criteria satisfied: the one to promote
-  | 'promotable' // all criteria satisfied, superseded by a newer selected candidate
-  | 'in_progress' // only waiting for running jobs
-  | 'missing_jobs' // some criteria jobs have no success (missing or failed)
-  | 'already_promoted' // is the target's current hash
-  | 'not_newer' // promoted to the target before, or older than such a hash
-  | 'duplicate' // same full_hash as a newer candidate row
-  | 'malformed' // the row does not describe a valid hash
-  | 'not_a_candidate'; // explainHash only: not among the candidate rows
-
-export interface AlternativeUse {
-  job: string;
-  via: string;
-}
-
-export interface CandidateExplanation {
-  /** For a malformed row, a best-effort key built from the raw fields. */
-  fullHash: string;
-  hash: DlrnHash | null;
-  /** When the hash was promoted to the candidate label (epoch seconds), if known. */
-  timestamp: number | null;
-  status: CandidateStatus;
-  passed: string[];
-  missing: string[];
-  failed: string[];
-  inProgress: string[];
-  waived: string[];
-  alternativesUsed: AlternativeUse[];
-  reason: string;
-}
-
-export interface Decision {
-  candidateLabel: string;
-  targetLabel: string;
-  selected: DlrnHash | null;
-  selectedFullHash: string | null;
-  currentTarget: DlrnHash | null;
-  /** One per candidate row, in input order (newest first). */
-  candidates: CandidateExplanation[];
-  /** Things an operator should know that did not stop the decision. */
-  warnings: string[];
-}
-
-interface Evaluation {
-  passed: string[];
-  missing: string[];
-  failed: string[];
-  inProgress: string[];
-  waived: string[];
-  alternativesUsed: AlternativeUse[];
-}
-
-interface JobState {
-  success: boolean;
-  inProgress: boolean;
-  failed: boolean;
-}
-
-interface Rules {
-  criteria: readonly string[];
-  alternatives: ReadonlyMap<string, readonly string[]>;
-  waivers: readonly Waiver[];
-}
+export type { JobPicture, JobVote } from './votes.js';
+export type * from './engine-types.js';
+export { evaluateVotes, rulesOf, type Rules } from './criteria.js';
 
 interface TargetState {
   current: DlrnHash | null;
@@ -120,28 +34,9 @@ interface TargetState {
   warnings: string[];
 }
 
-const sorted = (items: Iterable<string>): string[] => [...new Set(items)].sort();
-const list = (items: readonly string[]): string => items.join(', ');
-
-function normalizeRules(input: DecisionInput): Rules {
-  const criteria = input.criteria;
-  if (!Array.isArray(criteria) || criteria.length === 0 || criteria.some((j) => typeof j !== 'string' || j === '')) {
-    throw new PromoterError(ErrorCode.Config, `promotion ${input.targetLabel} has no valid criteria`, {
-      context: { targetLabel: input.targetLabel, criteria },
-      suggestion: `list at least one job under promotions.${input.targetLabel}.criteria`,
-    });
-  }
-  // Fresh copies: nothing the engine builds may alias (and so later mutate) the caller's config.
-  const alternatives = new Map<string, readonly string[]>();
-  for (const [job, alts] of Object.entries(input.alternativeCriteria ?? {})) {
-    if (!Array.isArray(alts)) continue;
-    const distinct = [...new Set(alts)].filter((alt) => alt !== job);
-    alternatives.set(job, distinct);
-  }
-  const waivers = (input.waivers ?? []).filter((w) => w.expiresAt > input.now);
-  // Deduped and sorted once, so every job list in the output comes out sorted.
-  return { criteria: sorted(criteria), alternatives, waivers };
-}
+const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
+const has = <T>(r: Record<string, T> | undefined, k: string): boolean =>
+  r !== undefined && Object.prototype.hasOwnProperty.call(r, k);
 
 function readTarget(input: DecisionInput): TargetState {
   const promoted = new Set<string>();
@@ -168,88 +63,25 @@ function readTarget(input: DecisionInput): TargetState {
   return { current, promoted, warnings };
 }
 
-function jobStates(votes: readonly JobVote[]): Map<string, JobState> {
-  const states = new Map<string, JobState>();
-  for (const vote of votes) {
-    const state = states.get(vote.job_id) ?? { success: false, inProgress: false, failed: false };
-    if (vote.success === true) state.success = true;
-    else if (vote.in_progress === true) state.inProgress = true;
-    else state.failed = true;
-    states.set(vote.job_id, state);
-  }
-  return states;
-}
-
-function evaluate(hashKey: string, input: DecisionInput, rules: Rules): Evaluation {
-  const votes = Object.prototype.hasOwnProperty.call(input.votes, hashKey) ? input.votes[hashKey] : undefined;
-  const states = jobStates(votes ?? []);
-  const passedJob = (job: string): boolean => states.get(job)?.success === true;
-  const result: Evaluation = { passed: [], missing: [], failed: [], inProgress: [], waived: [], alternativesUsed: [] };
-  for (const job of rules.criteria) {
-    if (passedJob(job)) {
-      result.passed.push(job);
-      continue;
-    }
-    // First passing alternative in config order, so the explanation is stable.
-    const via = rules.alternatives.get(job)?.find(passedJob);
-    if (via !== undefined) {
-      result.alternativesUsed.push({ job, via });
-    } else if (rules.waivers.some((w) => w.job === job && w.fullHash === hashKey)) {
-      result.waived.push(job);
-    } else {
-      const state = states.get(job);
-      if (state?.inProgress) result.inProgress.push(job);
-      else if (state?.failed) result.failed.push(job);
-      else result.missing.push(job);
-    }
-  }
-  return result;
-}
-
-const satisfied = (e: Evaluation): boolean => e.missing.length + e.failed.length + e.inProgress.length === 0;
-
-function unsatisfiedReason(e: Evaluation): string {
-  if (e.missing.length + e.failed.length === 0) return `waiting for jobs in progress: ${list(e.inProgress)}`;
-  const parts: string[] = [];
-  if (e.missing.length > 0) parts.push(`missing jobs: ${list(e.missing)}`);
-  if (e.failed.length > 0) parts.push(`failed jobs: ${list(e.failed)}`);
-  if (e.inProgress.length > 0) parts.push(`in progress: ${list(e.inProgress)}`);
-  return parts.join('; ');
-}
-
-function satisfiedReason(e: Evaluation, total: number): string {
-  const extras: string[] = [];
-  if (e.alternativesUsed.length > 0) {
-    extras.push(`via alternatives: ${list(e.alternativesUsed.map((a) => `${a.job} by ${a.via}`))}`);
-  }
-  if (e.waived.length > 0) extras.push(`waived: ${list(e.waived)}`);
-  return `all ${total} criteria satisfied${extras.length > 0 ? ` (${extras.join('; ')})` : ''}`;
-}
-
-const emptyEvaluation = (): Evaluation => ({
-  passed: [],
-  missing: [],
-  failed: [],
-  inProgress: [],
-  waived: [],
-  alternativesUsed: [],
-});
-
+/** Evaluates one hash's votes against the criteria (exported for `explain` of hashes the decision skips). */
 function explanation(
   key: string,
   hash: DlrnHash | null,
   record: unknown,
   status: CandidateStatus,
-  evaluation: Evaluation,
+  evaluation: Evaluation | null,
   reason: string,
+  candidateSince: number | null = null,
 ): CandidateExplanation {
   const timestamp = (record as { timestamp?: unknown } | null)?.timestamp;
   return {
     fullHash: key,
     hash,
     timestamp: typeof timestamp === 'number' ? timestamp : null,
+    candidateSince,
     status,
-    ...evaluation,
+    evaluated: evaluation !== null,
+    ...(evaluation ?? emptyEvaluation()),
     reason,
   };
 }
@@ -265,6 +97,50 @@ function rawKey(record: unknown): string {
   return `${String(r.commit_hash)}_${String(r.distro_hash).slice(0, 8)}`;
 }
 
+/** The 2024 promoter skips candidate rows whose extended_hash is set but 40 characters or fewer ('None', ''). */
+function shortExtended(record: PromotionRecord): string | null {
+  const ext = (record as { extended_hash?: unknown }).extended_hash;
+  return typeof ext === 'string' && ext.length <= 40 ? ext : null;
+}
+
+/** The soak clock of each hash: DLRN's oldest promotion to the candidate label, else its oldest row in the window. */
+function sinceOf(input: DecisionInput): (key: string) => number | null {
+  const oldest = new Map<string, number>();
+  for (const r of input.candidatePromotions) {
+    try {
+      const k = fullHash(hashFromPromotion(r));
+      if (typeof r.timestamp === 'number') oldest.set(k, Math.min(oldest.get(k) ?? r.timestamp, r.timestamp));
+    } catch {
+      // malformed rows have no clock
+    }
+  }
+  return (key) => (has(input.candidateSince, key) ? input.candidateSince![key]! : (oldest.get(key) ?? null));
+}
+
+/** Splits the gates into the label's (hold, windows: same for every hash) and the hash's own (soak, approval). */
+function gateChecks(input: DecisionInput) {
+  const g = input.gates;
+  if (!g) return { label: null, hash: () => null };
+  const label = gate({
+    promotion: { ...g.promotion, soakSeconds: 0, approvalRequired: false },
+    fullHash: '',
+    candidateSince: null,
+    held: g.held,
+    approved: false,
+    now: input.now,
+  });
+  const hash = (fullHashKey: string, since: number | null): GateVerdict | null =>
+    gate({
+      promotion: { ...g.promotion, hold: false, windows: [] },
+      fullHash: fullHashKey,
+      candidateSince: since,
+      held: null,
+      approved: g.approved.includes(fullHashKey),
+      now: input.now,
+    });
+  return { label, hash };
+}
+
 /**
  * Decides which candidate, if any, to promote from candidateLabel to targetLabel. Never throws on a bad candidate row;
  * throws PromoterError Config on empty criteria, MalformedHash when the target's current promotion is unreadable.
@@ -273,10 +149,26 @@ export function decide(input: DecisionInput): Decision {
   const rules = normalizeRules(input);
   const target = readTarget(input);
   const currentKey = target.current === null ? null : fullHash(target.current);
+  const since = sinceOf(input);
+  const gates = gateChecks(input);
+  const refusals = new Map((input.refused ?? []).map((r) => [r.fullHash, r]));
   const seen = new Set<string>();
   const candidates: CandidateExplanation[] = [];
+  const warnings = [...target.warnings];
   let cut: { key: string; hash: DlrnHash } | null = null;
   let selected: CandidateExplanation | null = null;
+  let firstHeld: CandidateExplanation | null = null;
+  const wakeups: number[] = [];
+
+  // The current hash is outside the candidate window: order by when each hash reached the candidate label.
+  const outside = currentKey !== null && !input.candidatePromotions.some((r) => safeKey(r) === currentKey);
+  const currentSince = outside ? input.currentCandidateSince : undefined;
+  if (outside && currentSince === null) {
+    warnings.push(
+      `${input.targetLabel}'s current hash ${describeHash(target.current!)} never was on ${input.candidateLabel}: ` +
+        'cannot tell which candidates are newer, so none is promoted; force-promote or roll back to a hash from it',
+    );
+  }
 
   for (const record of input.candidatePromotions) {
     let hash: DlrnHash;
@@ -284,65 +176,142 @@ export function decide(input: DecisionInput): Decision {
       hash = hashFromPromotion(record);
     } catch (err) {
       const reason = `malformed promotion record: ${errorMessage(err)}`;
-      candidates.push(explanation(rawKey(record), null, record, 'malformed', emptyEvaluation(), reason));
+      candidates.push(explanation(rawKey(record), null, record, 'malformed', null, reason));
       continue;
     }
     const key = fullHash(hash);
+    const clock = since(key);
+    const add = (status: CandidateStatus, evaluation: Evaluation | null, reason: string) => {
+      const e = explanation(key, hash, record, status, evaluation, reason, clock);
+      candidates.push(e);
+      return e;
+    };
     if (seen.has(key)) {
-      const reason = `duplicate of a newer promotion of ${describeHash(hash)} to ${input.candidateLabel}`;
-      candidates.push(explanation(key, hash, record, 'duplicate', emptyEvaluation(), reason));
+      add('duplicate', null, `duplicate of a newer promotion of ${describeHash(hash)} to ${input.candidateLabel}`);
       continue;
     }
     seen.add(key);
-    // Evaluated even when not eligible, so `explain` can still show the jobs.
-    const evaluation = evaluate(key, input, rules);
+    const ext = shortExtended(record);
+    if (ext !== null) {
+      add(
+        'skipped',
+        null,
+        `extended_hash ${JSON.stringify(ext)} has ${ext.length} characters (40 or fewer): skipped, as the old promoter does`,
+      );
+      continue;
+    }
 
     if (cut === null && target.promoted.has(key)) {
       // No regression: this hash reached the target before, so it and everything older are out.
       cut = { key, hash };
-      const status = key === currentKey ? 'already_promoted' : 'not_newer';
-      const reason =
-        status === 'already_promoted'
-          ? `is ${input.targetLabel}'s current hash`
-          : `was promoted to ${input.targetLabel} before its current hash ${describeCurrent(target)}`;
-      candidates.push(explanation(key, hash, record, status, evaluation, reason));
-    } else if (cut !== null) {
+      if (key === currentKey) add('already_promoted', null, `is ${input.targetLabel}'s current hash`);
+      else
+        add(
+          'not_newer',
+          null,
+          `not evaluated: was promoted to ${input.targetLabel} before its current hash ${describeCurrent(target)}`,
+        );
+      continue;
+    }
+    if (cut !== null) {
       const reason =
         cut.key === currentKey
-          ? `older than ${input.targetLabel}'s current hash ${describeHash(cut.hash)}`
-          : `older than ${describeHash(cut.hash)}, which was already promoted to ${input.targetLabel}`;
-      candidates.push(explanation(key, hash, record, 'not_newer', evaluation, reason));
-    } else if (!satisfied(evaluation)) {
-      const status = evaluation.missing.length + evaluation.failed.length === 0 ? 'in_progress' : 'missing_jobs';
-      candidates.push(explanation(key, hash, record, status, evaluation, unsatisfiedReason(evaluation)));
-    } else if (selected === null) {
-      const reason = `${satisfiedReason(evaluation, rules.criteria.length)}; newest passing candidate`;
-      selected = explanation(key, hash, record, 'selected', evaluation, reason);
-      candidates.push(selected);
-    } else {
-      const newer = describeHash(selected.hash as DlrnHash);
-      const reason = `${satisfiedReason(evaluation, rules.criteria.length)}; superseded by newer ${newer}`;
-      candidates.push(explanation(key, hash, record, 'promotable', evaluation, reason));
+          ? `not evaluated: older than ${input.targetLabel}'s current hash ${describeHash(cut.hash)}`
+          : `not evaluated: older than ${describeHash(cut.hash)}, which was already promoted to ${input.targetLabel}`;
+      add('not_newer', null, reason);
+      continue;
     }
+    if (currentSince === null) {
+      add(
+        'not_newer',
+        null,
+        `not evaluated: cannot tell whether it is newer than ${input.targetLabel}'s current hash ${describeCurrent(target)}`,
+      );
+      continue;
+    }
+    if (typeof currentSince === 'number' && (clock === null || clock <= currentSince)) {
+      const when = clock === null ? 'at an unknown time' : `at ${iso(clock)}`;
+      add(
+        'not_newer',
+        null,
+        `not evaluated: reached ${input.candidateLabel} ${when}, before ${input.targetLabel}'s current hash ` +
+          `${describeCurrent(target)} did (${iso(currentSince)})`,
+      );
+      continue;
+    }
+    if (has(input.unresolved, key)) {
+      add('unresolvable', null, `DLRN cannot give its votes: ${input.unresolved![key]}`);
+      continue;
+    }
+    // Evaluated even when refused or superseded, so `explain` can still show the jobs.
+    const votes = has(input.votes, key) ? input.votes[key]! : [];
+    const evaluation = evaluateVotes(votes, key, rules);
+    const refusal = refusals.get(key);
+    if (refusal) {
+      add(
+        'refused',
+        evaluation,
+        `refused for ${input.targetLabel} at ${iso(refusal.at)} (${refusal.type}): ${refusal.message}; ` +
+          'skipped until an operator clears the refusal',
+      );
+      continue;
+    }
+    if (!satisfied(evaluation)) {
+      const status = evaluation.missing.length + evaluation.failed.length === 0 ? 'in_progress' : 'missing_jobs';
+      add(status, evaluation, unsatisfiedReason(evaluation));
+      continue;
+    }
+    const ok = satisfiedReason(evaluation, rules.criteria.length);
+    if (selected !== null) {
+      add('superseded', evaluation, `${ok}; superseded by newer ${describeHash(selected.hash!)}`);
+      continue;
+    }
+    const held = gates.hash(key, clock);
+    if (held) {
+      const e = add(held.outcome === 'soaking' ? 'soaking' : 'awaiting_approval', evaluation, `${ok}; ${held.reason}`);
+      e.gate = held;
+      firstHeld ??= e;
+      if (held.wakeAt !== null) wakeups.push(held.wakeAt);
+      continue;
+    }
+    selected = add('selected', evaluation, `${ok}; newest candidate that passes every gate`);
   }
 
-  const warnings = [...target.warnings];
-  if (target.current !== null && cut === null && input.candidatePromotions.length > 0) {
-    // Same limit as the old promoter: newness is known only by position in the candidate window.
+  if (
+    target.current !== null &&
+    cut === null &&
+    outside &&
+    currentSince === undefined &&
+    input.candidatePromotions.length > 0
+  ) {
+    // Without DLRN's timestamps newness is known only by position in the candidate window, as in the old promoter.
     warnings.push(
       `${input.targetLabel}'s current hash ${describeHash(target.current)} and its history are not among the ` +
         `${input.candidatePromotions.length} candidates from ${input.candidateLabel}: all of them count as newer`,
     );
   }
+  const verdict = selected !== null ? gates.label : (firstHeld?.gate ?? null);
+  if (verdict?.wakeAt !== null && verdict?.wakeAt !== undefined) wakeups.push(verdict.wakeAt);
   return {
     candidateLabel: input.candidateLabel,
     targetLabel: input.targetLabel,
     selected: selected?.hash ?? null,
     selectedFullHash: selected?.fullHash ?? null,
+    waitingFullHash: selected === null ? (firstHeld?.fullHash ?? null) : null,
     currentTarget: target.current,
+    gate: verdict,
+    wakeAt: wakeups.length > 0 ? Math.min(...wakeups) : null,
     candidates,
     warnings,
   };
+}
+
+function safeKey(record: PromotionRecord): string | null {
+  try {
+    return fullHash(hashFromPromotion(record));
+  } catch {
+    return null;
+  }
 }
 
 function describeCurrent(target: TargetState): string {
@@ -357,5 +326,5 @@ export function explainHash(input: DecisionInput, hashKey: string): CandidateExp
   const where = `not among the ${input.candidatePromotions.length} latest promotions of ${input.candidateLabel}`;
   const promoted = readTarget(input).promoted.has(hashKey);
   const reason = promoted ? `${where}; it was promoted to ${input.targetLabel} before` : where;
-  return explanation(hashKey, null, null, 'not_a_candidate', emptyEvaluation(), reason);
+  return explanation(hashKey, null, null, 'not_a_candidate', null, reason);
 }

@@ -25,15 +25,25 @@ export interface GateVerdict {
 const WEEKDAY_INDEX: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
 /** Weekday name and minute of the day of `epochSeconds` in a time zone. */
 function localTime(epochSeconds: number, timeZone: string): { day: string; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(epochSeconds * 1000));
+  const parts = formatter(timeZone).formatToParts(new Date(epochSeconds * 1000));
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return {
     day: DAY_NAMES[WEEKDAY_INDEX[get('weekday')] ?? 0]!,
@@ -56,10 +66,32 @@ export function inWindow(windows: PromotionWindow[], now: number): boolean {
   });
 }
 
-/** The next time (minute resolution, within a week) a window opens; null if none does. */
+/**
+ * The next time (minute resolution, within a week) a window opens; null if none does. Jumps to each window's start
+ * on each of the next eight local days instead of scanning minutes: a window opens only at its start, or at a UTC
+ * offset change (DST) that lands inside it, so those instants and an hour around them are the only candidates.
+ */
 export function nextWindowOpen(windows: PromotionWindow[], now: number): number | null {
-  const start = now - (now % 60) + 60;
-  for (let t = start; t < start + 7 * 86400 + 60; t += 60) if (inWindow(windows, t)) return t;
+  const first = now - (now % 60) + 60;
+  const last = first + 7 * 86400;
+  const candidates = new Set<number>([first]);
+  for (const w of windows) {
+    const { minute } = localTime(first, w.timezone);
+    const ahead = (toMinute(w.start) - minute + 1440) % 1440;
+    for (let day = -1; day <= 8; day++) {
+      const t = first + (ahead + day * 1440) * 60;
+      // A DST change moves local time by up to an hour (Lord Howe: 30 minutes); the window may open just then.
+      for (const shift of [-3600, -1800, 0, 1800, 3600]) candidates.add(t + shift);
+    }
+  }
+  const open = [...candidates].filter((t) => t >= first && t <= last).sort((a, b) => a - b);
+  for (const t of open) {
+    if (!inWindow(windows, t)) continue;
+    // Open at t: find the minute it opened, at most an hour back (after a DST jump) and not before `first`.
+    let opened = t;
+    while (opened - 60 >= first && opened - t > -3600 && inWindow(windows, opened - 60)) opened -= 60;
+    return opened;
+  }
   return null;
 }
 

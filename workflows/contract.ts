@@ -3,7 +3,8 @@
 // client that loads it loads no workflow code.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
-import type { CandidateExplanation, Waiver } from '../domain/engine.js';
+import type { CandidateStatus, Waiver } from '../domain/engine.js';
+import type { CandidateSummary } from '../domain/decision-summary.js';
 import type { DlrnHash } from '../domain/hash.js';
 import type { GateOutcome } from '../domain/policy.js';
 import type { ArtifactKind } from '../domain/promotion.js';
@@ -95,8 +96,14 @@ export interface StageResult {
   /** The hash chosen by the decision (promoted, or would be in a dry run). */
   selected: string | null;
   reason: string;
-  candidates: CandidateExplanation[];
+  /** The newest candidates, bounded (no votes, no URLs): `explain` reads the details from DLRN. */
+  candidates: CandidateSummary[];
+  /** How many candidate rows had each status. */
+  counts?: Partial<Record<CandidateStatus, number>>;
+  warnings?: string[];
   promotion?: PromotionResult;
+  /** Hashes refused for good during this stage run (the stage then fell back to the next candidate): remember them. */
+  refusals?: RefusalRecord[];
   /** When a gate (soak, window) lifts and the stage is worth evaluating again. */
   wakeAt?: number | null;
 }

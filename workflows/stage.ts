@@ -1,15 +1,14 @@
 // One stage: decide whether the target label moves, and to which hash, then run that promotion. The workflow ID
 // stage/<release>/<distro>/<label> allows one running stage per label: the per-label lock, across any number of
-// workers and without a host lock.
+// workers and without a host lock. The decision runs in one activity that returns a bounded summary, so a long
+// window of candidates with many votes never weighs on history.
 import { ApplicationFailure, ChildWorkflowFailure, setCurrentDetails } from '@temporalio/workflow';
 import type { ReleaseConfig } from '../domain/config.js';
-import { decide } from '../domain/engine.js';
-import { gate } from '../domain/policy.js';
-import { fullHash } from '../domain/hash.js';
+import type { StageDecision } from '../domain/decision-summary.js';
 import { artifactKinds, promotionFor, type ArtifactKind } from '../domain/promotion.js';
 import { dlrn } from './activity-proxies.js';
 import { runPromotion } from './start-promotion.js';
-import type { StageControls, StageResult } from './contract.js';
+import type { RefusalRecord, StageControls, StageResult } from './contract.js';
 
 export interface StageInput {
   config: ReleaseConfig;
@@ -17,6 +16,9 @@ export interface StageInput {
   dryRun?: boolean;
   controls?: StageControls;
 }
+
+/** How many refused hashes one stage run falls back from before it stops (the next tick goes on). */
+export const MAX_REFUSALS_PER_STAGE = 3;
 
 export async function stage(input: StageInput): Promise<StageResult> {
   const cfg = input.config;
@@ -27,75 +29,100 @@ export async function stage(input: StageInput): Promise<StageResult> {
     targetLabel: p.targetLabel,
     candidateLabel: p.candidateLabel,
   };
-  setCurrentDetails(`evaluating **${p.candidateLabel} → ${p.targetLabel}** for ${cfg.release}/${cfg.distro}`);
-  const gathered = await dlrn.gatherCandidates.executeWithOptions(
-    { startToCloseTimeout: '5 minutes', summary: `candidates of ${p.candidateLabel} and their votes` },
-    [
+  const refusals: RefusalRecord[] = [];
+  const decideNow = (): Promise<StageDecision> =>
+    dlrn.decideStage.executeWithOptions(
       {
-        apiUrl: cfg.apiUrl,
-        hashKind: cfg.hashKind,
-        candidateLabel: p.candidateLabel,
-        targetLabel: p.targetLabel,
-        lookBack: cfg.latestHashesCount,
+        startToCloseTimeout: '5 minutes',
+        heartbeatTimeout: '30 seconds',
+        summary: `candidates of ${p.candidateLabel} and their votes`,
       },
-    ],
-  );
-  const decision = decide({
-    candidateLabel: p.candidateLabel,
-    targetLabel: p.targetLabel,
-    ...gathered,
-    criteria: p.criteria,
-    alternativeCriteria: p.alternativeCriteria,
-    waivers: input.controls?.waivers ?? [],
-    now: Math.floor(Date.now() / 1000),
-  });
-  const before = decision.currentTarget ? fullHash(decision.currentTarget) : null;
-  const result = { ...base, before, selected: decision.selectedFullHash, candidates: decision.candidates };
-  if (!decision.selected || !decision.selectedFullHash) {
-    const waiting = decision.candidates.find((c) => c.status === 'in_progress' || c.status === 'missing_jobs');
-    const reason = waiting
-      ? `newest candidate ${waiting.fullHash}: ${waiting.reason}`
-      : 'no candidate newer than the target';
-    setCurrentDetails(`nothing to promote to **${p.targetLabel}**: ${reason}`);
-    return { ...result, outcome: 'nothing-to-promote', reason };
-  }
-  const hash = decision.selectedFullHash;
-  const verdict = gate({
-    promotion: p,
-    fullHash: hash,
-    candidateSince: decision.candidates.find((c) => c.status === 'selected')?.timestamp ?? null,
-    held: input.controls?.hold ?? null,
-    approved: input.controls?.approved.includes(hash) ?? false,
-    now: Math.floor(Date.now() / 1000),
-  });
-  if (verdict) {
-    setCurrentDetails(`**${p.targetLabel}**: ${verdict.reason}`);
-    return { ...result, outcome: verdict.outcome, reason: verdict.reason, wakeAt: verdict.wakeAt };
-  }
-  if (input.dryRun || cfg.dryRun) {
-    return { ...result, outcome: 'dry-run', reason: `would promote ${hash} to ${p.targetLabel}` };
-  }
-  const kinds: ArtifactKind[] = artifactKinds(cfg);
-  try {
-    const promoted = await runPromotion({
-      config: cfg,
-      targetLabel: p.targetLabel,
-      candidateLabel: p.candidateLabel,
-      hash: decision.selected,
-      expectedCurrent: before,
-      kinds,
-      reason: 'criteria met',
-    });
+      [
+        {
+          apiUrl: cfg.apiUrl,
+          hashKind: cfg.hashKind,
+          candidateLabel: p.candidateLabel,
+          targetLabel: p.targetLabel,
+          lookBack: cfg.latestHashesCount,
+          criteria: p.criteria,
+          alternativeCriteria: p.alternativeCriteria,
+          waivers: input.controls?.waivers ?? [],
+          refused: [...(input.controls?.refused ?? []), ...refusals],
+          gates: { promotion: p, held: input.controls?.hold ?? null, approved: input.controls?.approved ?? [] },
+          inProgressTimeoutSeconds: cfg.inProgressTimeoutSeconds,
+          now: Math.floor(Date.now() / 1000),
+        },
+      ],
+    );
+
+  for (;;) {
+    setCurrentDetails(`evaluating **${p.candidateLabel} → ${p.targetLabel}** for ${cfg.release}/${cfg.distro}`);
+    const d = await decideNow();
+    const result = {
+      ...base,
+      before: d.before,
+      selected: d.selectedFullHash,
+      candidates: d.candidates,
+      counts: d.counts,
+      warnings: d.warnings,
+      ...(refusals.length ? { refusals } : {}),
+    };
+    if (d.gate) {
+      // A label gate (hold, window) on the selected hash, or a hash gate (soak, approval) with nothing selected:
+      // `selected` names the hash that waits.
+      setCurrentDetails(`**${p.targetLabel}**: ${d.gate.reason}`);
+      const waits = d.selectedFullHash ?? d.waitingFullHash;
+      return { ...result, selected: waits, outcome: d.gate.outcome, reason: d.gate.reason, wakeAt: d.wakeAt };
+    }
+    if (!d.selected || !d.selectedFullHash) {
+      setCurrentDetails(`nothing to promote to **${p.targetLabel}**: ${d.reason}`);
+      return { ...result, outcome: 'nothing-to-promote', reason: d.reason, wakeAt: d.wakeAt };
+    }
+    const hash = d.selectedFullHash;
+    if (input.dryRun || cfg.dryRun) {
+      return { ...result, outcome: 'dry-run', reason: `would promote ${hash} to ${p.targetLabel}`, wakeAt: d.wakeAt };
+    }
+    const kinds: ArtifactKind[] = artifactKinds(cfg);
+    let promoted;
+    try {
+      promoted = await runPromotion({
+        config: cfg,
+        targetLabel: p.targetLabel,
+        candidateLabel: p.candidateLabel,
+        hash: d.selected,
+        expectedCurrent: d.before,
+        kinds,
+        reason: 'criteria met',
+      });
+    } catch (err) {
+      if (err instanceof ChildWorkflowFailure) {
+        const cause = err.cause as ApplicationFailure | undefined;
+        return { ...result, outcome: 'failed', reason: cause?.message ?? err.message };
+      }
+      throw err;
+    }
     if ('busy' in promoted) {
       return { ...result, outcome: 'busy', reason: `a promotion of ${hash} to ${p.targetLabel} is already running` };
     }
-    const why = decision.candidates.find((c) => c.status === 'selected')?.reason ?? 'criteria met';
-    return { ...result, outcome: promoted.outcome, reason: why, promotion: promoted };
-  } catch (err) {
-    if (err instanceof ChildWorkflowFailure) {
-      const cause = err.cause as ApplicationFailure | undefined;
-      return { ...result, outcome: 'failed', reason: cause?.message ?? err.message };
+    if (promoted.outcome === 'refused' && refusals.length < MAX_REFUSALS_PER_STAGE) {
+      // Refused for good: remember it for the controller and fall back to the next passing candidate.
+      refusals.push({
+        label: p.targetLabel,
+        fullHash: hash,
+        at: Math.floor(Date.now() / 1000),
+        type: promoted.error?.type ?? 'refused',
+        message: promoted.error?.message ?? 'refused',
+      });
+      setCurrentDetails(`**${p.targetLabel}**: ${hash} refused; deciding again without it`);
+      continue;
     }
-    throw err;
+    return {
+      ...result,
+      ...(refusals.length ? { refusals } : {}),
+      outcome: promoted.outcome,
+      reason: promoted.outcome === 'refused' ? (promoted.error?.message ?? 'refused') : d.reason,
+      promotion: promoted,
+      wakeAt: d.wakeAt,
+    };
   }
 }

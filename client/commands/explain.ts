@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { action, checkLabel, color, fullHashOpt, oneConfig, parseOptions, printJson, when } from '../cli-kit.js';
-import { controllerStatus, evaluateStage, explainHash } from '../evaluate.js';
+import { controllerStatus, evaluateStage, explainStageHash } from '../evaluate.js';
 
 const Options = z.object({
   hash: fullHashOpt,
@@ -28,9 +28,9 @@ export function register(program: Command): void {
         checkLabel(cfg, o.label);
         const ctl = await controllerStatus(cfg);
         const stage = await evaluateStage(cfg, o.label, ctl);
-        const e = explainHash(stage.input, o.hash);
+        const { explanation: e, informationalJobs } = await explainStageHash(cfg, stage, o.hash);
         const p = cfg.promotions.find((x) => x.targetLabel === o.label)!;
-        const gate = e.status === 'selected' ? stage.gate : null;
+        const gate = e.status === 'selected' ? stage.gate : (e.gate ?? null);
         const out = {
           release: cfg.release,
           distro: cfg.distro,
@@ -40,8 +40,11 @@ export function register(program: Command): void {
           status: e.status,
           promotable: e.status === 'selected' && !gate,
           reason: gate ? gate.reason : e.reason,
+          // Only what the decision computed: a hash it did not evaluate has no passed/missing verdict.
+          evaluated: e.evaluated,
           jobs: {
             criteria: p.criteria,
+            votes: e.evaluated ? e.jobs : [],
             passed: e.passed,
             missing: e.missing,
             failed: e.failed,
@@ -56,10 +59,13 @@ export function register(program: Command): void {
             approvalRequired: p.approvalRequired,
             approved: Boolean(ctl?.controls.approvals.some((a) => a.label === o.label && a.fullHash === o.hash)),
             soakSeconds: p.soakSeconds,
-            inCandidateSince: e.timestamp,
+            inCandidateSince: e.candidateSince,
             windows: p.windows,
             gate,
           },
+          /** Read from DLRN for a hash the decision did not evaluate: information, not a verdict. */
+          informationalJobs,
+          refusal: stage.input.refused?.find((r) => r.fullHash === o.hash) ?? null,
           current: stage.current,
         };
         if (o.json) return printJson(out);
@@ -68,6 +74,11 @@ export function register(program: Command): void {
         );
         console.log(`  ${out.reason}`);
         const j = out.jobs;
+        for (const job of j.votes) console.log(`  ${job.state.padEnd(11)} ${job.job}: ${job.summary}`);
+        if (informationalJobs) {
+          console.log('  jobs, for information only (not evaluated: this hash is not newer than the current one):');
+          for (const job of informationalJobs) console.log(`    ${job.job}: ${job.summary}`);
+        }
         if (j.passed.length) console.log(`  passed:      ${j.passed.join(', ')}`);
         if (j.missing.length) console.log(`  missing:     ${j.missing.join(', ')}`);
         if (j.failed.length) console.log(`  failed:      ${j.failed.join(', ')}`);
@@ -79,7 +90,7 @@ export function register(program: Command): void {
         );
         if (p.approvalRequired) console.log(`  approval: ${out.policy.approved ? 'given' : 'required, not given'}`);
         if (p.soakSeconds)
-          console.log(`  soak: ${p.soakSeconds}s in ${p.candidateLabel}, there since ${when(e.timestamp)}`);
+          console.log(`  soak: ${p.soakSeconds}s in ${p.candidateLabel}, there since ${when(e.candidateSince)}`);
         if (out.policy.held) console.log(`  held by ${out.policy.held.by}: ${out.policy.held.why}`);
       }),
     );

@@ -120,7 +120,7 @@ const cases: Case[] = [
   {
     name: 'newest passing candidate is selected, older passing one superseded',
     scenario: { candidates: [R1, R2], votes: [on(R1, ALL), on(R2, ALL)] },
-    statuses: ['selected', 'promotable'],
+    statuses: ['selected', 'superseded'],
     selected: R1,
     check: (d) => expect(d.candidates[1]?.reason).toContain('superseded by newer a1a1a1a1_d0d0d0d0'),
   },
@@ -176,8 +176,9 @@ const cases: Case[] = [
     statuses: ['missing_jobs', 'already_promoted', 'not_newer'],
     selected: null,
     check: (d) => {
-      expect(d.candidates[2]?.reason).toBe(`older than ${TARGET}'s current hash a2a2a2a2_d0d0d0d0`);
-      expect(d.candidates[2]?.passed).toEqual(['a', 'b']);
+      expect(d.candidates[2]?.reason).toBe(`not evaluated: older than ${TARGET}'s current hash a2a2a2a2_d0d0d0d0`);
+      // Not evaluated: never a verdict on jobs the decision did not look at.
+      expect(d.candidates[2]).toMatchObject({ evaluated: false, passed: [], missing: [] });
     },
   },
   {
@@ -360,7 +361,7 @@ describe('explainHash', () => {
   });
   it.each([
     { name: 'a candidate missing jobs', hash: key(R1), status: 'missing_jobs', reason: /missing jobs: b/ },
-    { name: 'the selected candidate', hash: key(R2), status: 'selected', reason: /newest passing/ },
+    { name: 'the selected candidate', hash: key(R2), status: 'selected', reason: /newest candidate that passes/ },
     { name: 'a hash promoted to the target only', hash: key(R0), status: 'not_a_candidate', reason: /promoted to/ },
     { name: 'an unknown hash', hash: key(R3), status: 'not_a_candidate', reason: /^not among the 2 latest/ },
   ])('$name', ({ hash, status, reason }) => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PromotionWindow } from '../../domain/config.js';
 import { gate, inWindow, nextWindowOpen, type GateInput } from '../../domain/policy.js';
@@ -86,4 +87,46 @@ describe('gate', () => {
     expect(v?.wakeAt ?? null).toBe(wakeAt);
     if (outcome === 'held' && input.held) expect(v!.reason).toContain('amy: CI outage');
   });
+});
+
+describe('nextWindowOpen jumps from boundary to boundary', () => {
+  const bruteForce = (windows: PromotionWindow[], now: number): number | null => {
+    const start = now - (now % 60) + 60;
+    for (let t = start; t < start + 7 * 86400 + 60; t += 60) if (inWindow(windows, t)) return t;
+    return null;
+  };
+
+  it('a window six days ahead is found in a few milliseconds', () => {
+    const tuesday = at('2026-11-24T10:00:00Z');
+    const started = performance.now();
+    expect(nextWindowOpen([prague], tuesday)).toBe(at('2026-11-30T08:00:00Z'));
+    expect(performance.now() - started).toBeLessThan(50);
+  });
+
+  it('agrees with a minute-by-minute scan (time zones, DST, overnight windows)', () => {
+    const zones = ['UTC', 'Europe/Prague', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'];
+    const hhmm = fc
+      .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+      .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+    const windowArb = fc
+      .record({
+        days: fc.subarray(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const, { minLength: 1 }),
+        start: hhmm,
+        end: hhmm,
+        timezone: fc.constantFrom(...zones),
+      })
+      .filter((w) => w.start !== w.end);
+    fc.assert(
+      fc.property(
+        fc.array(windowArb, { minLength: 1, maxLength: 3 }),
+        // 2026-01-01 .. 2027-12-31, so DST changes in both hemispheres are crossed.
+        fc.integer({ min: at('2026-01-01T00:00:00Z'), max: at('2027-12-31T00:00:00Z') }),
+        (windows, now) => {
+          const w = windows.map((x) => ({ ...x, days: [...x.days] }));
+          expect(nextWindowOpen(w, now)).toBe(bruteForce(w, now));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 60_000);
 });

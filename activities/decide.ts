@@ -1,0 +1,41 @@
+// The stage's decision as one activity: gather from DLRN and run the pure engine on the worker, return a bounded
+// summary. The workflow passes `now` (workflow time) and the controls, so the answer is the same on a retry with
+// the same DLRN state; the votes and their URLs never enter workflow history.
+import type { DlrnClient } from '../integrations/dlrn.js';
+import { decide, type Gates, type Refusal, type Waiver } from '../domain/engine.js';
+import { fullHash } from '../domain/hash.js';
+import { summarize, type StageDecision } from '../domain/decision-summary.js';
+import { createDlrnActivities, type GatherInput } from './dlrn.js';
+
+export interface DecideStageInput extends GatherInput {
+  criteria: string[];
+  alternativeCriteria: Record<string, string[]>;
+  waivers: Waiver[];
+  refused: Refusal[];
+  gates: Gates;
+  inProgressTimeoutSeconds: number;
+  /** Epoch seconds, workflow time. */
+  now: number;
+}
+
+export function createDecideActivities(dlrnFor: (apiUrl: string) => DlrnClient) {
+  const { gatherCandidates } = createDlrnActivities(dlrnFor);
+  return {
+    async decideStage(input: DecideStageInput): Promise<StageDecision> {
+      const gathered = await gatherCandidates(input);
+      const decision = decide({
+        candidateLabel: input.candidateLabel,
+        targetLabel: input.targetLabel,
+        ...gathered,
+        criteria: input.criteria,
+        alternativeCriteria: input.alternativeCriteria,
+        waivers: input.waivers,
+        refused: input.refused,
+        gates: input.gates,
+        inProgressTimeoutSeconds: input.inProgressTimeoutSeconds,
+        now: input.now,
+      });
+      return summarize(decision, decision.currentTarget ? fullHash(decision.currentTarget) : null);
+    },
+  };
+}
