@@ -8,7 +8,7 @@ import type { StageDecision } from '../domain/decision-summary.js';
 import { artifactKinds, promotionFor, type ArtifactKind } from '../domain/promotion.js';
 import { dlrn } from './activity-proxies.js';
 import { runPromotion } from './start-promotion.js';
-import type { RefusalRecord, StageControls, StageResult } from './contract.js';
+import type { PromotionResult, RefusalRecord, StageControls, StageResult } from './contract.js';
 
 export interface StageInput {
   config: ReleaseConfig;
@@ -93,6 +93,8 @@ export async function stage(input: StageInput): Promise<StageResult> {
         expectedCurrent: d.before,
         kinds,
         reason: 'criteria met',
+        // A hold placed while this pass runs stops the promotion before its DLRN commit.
+        respectHolds: true,
       });
     } catch (err) {
       if (err instanceof ChildWorkflowFailure) {
@@ -120,9 +122,17 @@ export async function stage(input: StageInput): Promise<StageResult> {
       ...result,
       ...(refusals.length ? { refusals } : {}),
       outcome: promoted.outcome,
-      reason: promoted.outcome === 'refused' ? (promoted.error?.message ?? 'refused') : d.reason,
+      reason: promotionReason(promoted, d.reason),
       promotion: promoted,
       wakeAt: d.wakeAt,
     };
   }
+}
+
+/** Why the stage ended as it did: the selection's reason when promoted, else the promotion's own cause. */
+function promotionReason(r: PromotionResult, selected: string): string {
+  if (r.outcome === 'promoted' || r.outcome === 'already-promoted') return selected;
+  const ahead = r.leftAhead?.length ? `; still ahead of DLRN: ${r.leftAhead.slice(0, 5).join(', ')}` : '';
+  const restored = r.restored?.length ? ` (restored: ${r.restored.join(', ')})` : '';
+  return `${r.outcome}: ${r.error?.message ?? 'no cause recorded'}${restored}${ahead}`;
 }

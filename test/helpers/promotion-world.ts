@@ -89,6 +89,7 @@ export const config = {
   },
   schedule: { intervalSeconds: 600, jitterSeconds: 0, paused: false },
   hashKind: 'commit',
+  inProgressTimeoutSeconds: 86400,
   ignoredKeys: [],
 } satisfies ReleaseConfig;
 
