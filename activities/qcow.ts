@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
-import { currentSignal } from '../integrations/abort.js';
+import { throwIfAborted } from '../integrations/abort.js';
 import { SftpSession, type SftpConnectOptions } from '../integrations/sftp.js';
 import { compensationIncomplete } from './compensation.js';
 import { activityContext, heartbeating } from './heartbeat.js';
@@ -182,6 +182,7 @@ export function defaultQcowDeps(env: Record<string, string | undefined> = proces
 
 /** The target of a label link; null when absent; a real file or dir in its place is a conflict nobody should fix blind. */
 async function readLink(s: QcowSftp, path: string): Promise<string | null> {
+  throwIfAborted(); // each link step starts only while the activity is not cancelled
   const kind = await s.kind(path);
   if (kind === null) return null;
   if (kind !== 'link') {
@@ -195,6 +196,7 @@ async function readLink(s: QcowSftp, path: string): Promise<string | null> {
 
 /** The hash dir exists (a directory, or a link to one); else QcowHashMissing, before any link is touched. */
 async function requireHashDir(s: QcowSftp, hashDir: string, context: Record<string, unknown>): Promise<void> {
+  throwIfAborted();
   const kind = await s.kind(hashDir);
   if (kind === 'dir' || kind === 'link') return;
   throw new PromoterError(
@@ -217,6 +219,7 @@ export function sameTarget(a: string | null, b: string | null, dir: string): boo
 /** Points a link at target unless it already names it; true when it wrote. */
 async function setLink(s: QcowSftp, dir: string, name: string, current: string | null, target: string) {
   if (sameTarget(current, target, dir)) return false;
+  throwIfAborted();
   await s.replaceSymlink(posix.join(dir, name), target);
   return true;
 }
@@ -231,6 +234,7 @@ async function restoreLink(
 ): Promise<boolean> {
   const path = posix.join(dir, name);
   if (current === target) return false;
+  throwIfAborted();
   if (target === null) {
     await s.remove(path);
     return true;
@@ -317,6 +321,7 @@ export function createQcowActivities(deps: QcowDeps = defaultQcowDeps()) {
           const target = hashOfTarget(old, dir) ?? old;
           if (await setLink(s, dir, prevName, oldPrev, target)) prevNow = target;
         }
+        throwIfAborted();
         await s.replaceSymlink(posix.join(dir, label), fullHash);
         return { changed: true, previous, now: { label: fullHash, previousLabel: prevNow } };
       });
@@ -363,7 +368,7 @@ export function createQcowActivities(deps: QcowDeps = defaultQcowDeps()) {
               progress.settled.push(name);
               beat();
             } catch (err) {
-              if (currentSignal()?.aborted) throw err;
+              if (activityContext()?.cancellationSignal.aborted) throw err;
               const reason = err instanceof Error ? err.message : String(err);
               leftAhead.push({
                 entry: `qcow2 ${name} -> ${now === undefined ? '(unknown)' : (now ?? '(none)')}`,

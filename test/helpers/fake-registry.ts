@@ -12,6 +12,8 @@ export interface LoggedRequest {
   at: number;
   /** The status sent, 'reset', or 'aborted' (the client went away before the answer). */
   outcome: number | 'reset' | 'aborted';
+  /** When the answer went out (undefined: never). */
+  doneAt?: number;
 }
 
 /** What to do with a request: answer it normally, or with a status (and headers), or reset it; after delayMs. */
@@ -138,6 +140,7 @@ export async function fakeRegistry(): Promise<FakeRegistry> {
     req.on('end', () => {
       setTimeout(() => {
         if (res.destroyed || req.socket.destroyed) return;
+        entry.doneAt = Date.now();
         if (f?.reset) {
           entry.outcome = 'reset';
           req.socket.destroy();
