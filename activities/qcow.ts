@@ -184,6 +184,7 @@ export function defaultQcowDeps(env: Record<string, string | undefined> = proces
 async function readLink(s: QcowSftp, path: string): Promise<string | null> {
   throwIfAborted(); // each link step starts only while the activity is not cancelled
   const kind = await s.kind(path);
+  throwIfAborted();
   if (kind === null) return null;
   if (kind !== 'link') {
     throw new PromoterError(ErrorCode.QcowLinkConflict, `${path} is a ${kind}, not a symlink`, {

@@ -111,10 +111,7 @@ describe('heartbeats against a slow registry and a slow image server', () => {
         longestGapOk: r.maxGap <= MAX_GAP,
       })),
     );
-    for (const s of summary) {
-      expect(s, JSON.stringify(s)).toMatchObject({ error: null, longestGapOk: true });
-      expect(s.beats, JSON.stringify(s)).toBeGreaterThanOrEqual(2);
-    }
+    expect(summary.filter((s) => s.error !== null || !s.longestGapOk || s.beats < 2)).toEqual([]);
     // The slow fakes are slow enough to need the ticker: each activity ran longer than one period.
     expect(summary.filter((s) => s.seconds * 1000 > HEARTBEAT_EVERY_MS).map((s) => s.name)).toHaveLength(8);
   });
