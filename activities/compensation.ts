@@ -16,7 +16,11 @@ export interface CompensationIncompleteDetails {
 
 export function compensationIncomplete(what: string, details: CompensationIncompleteDetails): ApplicationFailure {
   const n = details.leftAhead.length;
-  const shown = details.leftAhead.slice(0, 5).join('; ') + (n > 5 ? `; … (${n - 5} more)` : '');
+  const shown =
+    details.leftAhead
+      .slice(0, 5)
+      .map((entry, i) => `${entry} (${details.reasons[i]})`)
+      .join('; ') + (n > 5 ? `; … (${n - 5} more)` : '');
   return ApplicationFailure.create({
     type: COMPENSATION_INCOMPLETE,
     message: `${what}: ${n} could not be put back: ${shown}`,
