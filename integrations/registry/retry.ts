@@ -47,3 +47,18 @@ export function backoffMs(
   const jittered = Math.round(random() * cap);
   return Math.max(jittered, retryAfter ?? 0);
 }
+
+/** Socket-level failures a new try can fix; TLS and protocol errors (EPROTO, certificates) cannot. */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+export function transientNetworkCode(code: unknown): boolean {
+  return typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code);
+}

@@ -19,7 +19,14 @@ import {
   tokenQuery,
 } from './challenge.js';
 import { httpError, networkError, registryMessage, rejected, unauthorized, type Where } from './errors.js';
-import { backoffMs, DEFAULT_RETRY, retryableStatus, retryAfterMs, type RetryPolicy } from './retry.js';
+import {
+  backoffMs,
+  DEFAULT_RETRY,
+  retryableStatus,
+  retryAfterMs,
+  transientNetworkCode,
+  type RetryPolicy,
+} from './retry.js';
 
 export interface Registry {
   /** host[:port], no scheme. */
@@ -217,7 +224,9 @@ export class RegistryTransport {
         if (wait === undefined) return res;
         if (isStream(res.data)) (res.data as Readable).destroy();
       } catch (err) {
-        const transient = isPromoterError(err) && err.code === ErrorCode.RegistryUnavailable;
+        // Only socket failures: a status error here comes from a token fetch that had its own retries.
+        const transient =
+          isPromoterError(err) && err.code === ErrorCode.RegistryUnavailable && transientNetworkCode(err.context.code);
         if (last || !network || !transient) throw err;
         wait = backoffMs(attempt, policy)!;
       }
