@@ -8,21 +8,13 @@
 // missing from a registry's map is unknown: the label already pointed at this full_hash when we first looked (a
 // rerun of a finished promotion without heartbeat details, or the label was there already); it is listed in
 // previousUnknown and restore leaves it alone.
-import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
-import pLimit from 'p-limit';
 import { z } from 'zod';
-import { ErrorCode, isPromoterError, PromoterError } from '../domain/errors.js';
+import { ErrorCode, PromoterError } from '../domain/errors.js';
 import type { RegistryRef } from '../domain/promotion.js';
-import {
-  addStats,
-  copyImage,
-  emptyStats,
-  isRepository,
-  isTag,
-  repositoryOf,
-  type RegistryClient,
-} from '../integrations/registry.js';
+import { addStats, copyImage, emptyStats, repositoryOf, type RegistryClient } from '../integrations/registry.js';
+import { byRegistry, checkInput, forEach, push, usage } from './container-common.js';
+import { restoreTags, type RestoreTagsInput, type RestoreTagsResult } from './container-restore.js';
+import { activityContext, heartbeating } from './heartbeat.js';
 
 export type { RegistryRef };
 
@@ -80,27 +72,7 @@ export interface PromoteImagesResult {
   previousUnknown: Record<string, string[]>;
 }
 
-export interface RestoreTagsInput {
-  label: string;
-  images: string[];
-  source: RegistryRef;
-  targets: RegistryRef[];
-  previous: TagMap;
-  concurrency?: number;
-}
-
-export interface RestoreTagsResult {
-  /** Labels put back to their previous digest. */
-  restored: Record<string, string[]>;
-  /** Already at the previous digest, or absent as before. */
-  unchanged: Record<string, string[]>;
-  /** The label did not exist before; distribution cannot delete a tag without its manifest (and so <full_hash>). */
-  leftInPlace: Record<string, string[]>;
-  /** No previous digest recorded: left alone. */
-  unknown: Record<string, string[]>;
-  /** The previous manifest is gone from the registry (garbage collected): cannot be put back. */
-  failed: Record<string, { image: string; reason: string }[]>;
-}
+export type { RestoreTagsInput, RestoreTagsResult };
 
 export interface TagsAtInput {
   label: string;
@@ -119,66 +91,6 @@ const ProgressSchema = z.object({
   unknown: z.record(z.string(), z.array(z.string())),
 });
 export type PromoteProgress = z.infer<typeof ProgressSchema>;
-
-const HEARTBEAT_EVERY_MS = 5_000;
-
-/** The activity context, or undefined when called as a plain function (unit tests, scripts). */
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
-
-function usage(message: string, context: Record<string, unknown> = {}): PromoterError {
-  return new PromoterError(ErrorCode.Usage, message, { context });
-}
-
-function checkInput(tags: Record<string, string>, images: string[], registries: RegistryRef[]): void {
-  for (const [what, tag] of Object.entries(tags)) {
-    if (!isTag(tag)) throw usage(`${what} ${JSON.stringify(tag)} is not a valid image tag`, { [what]: tag });
-  }
-  if (images.length === 0) throw usage('no container images to handle');
-  for (const image of images) {
-    if (!isRepository(image) || image.includes('/')) throw usage(`${JSON.stringify(image)} is not an image name`);
-  }
-  const names = registries.map((r) => r.name);
-  if (new Set(names).size !== names.length) throw usage(`registry names must be distinct: ${names.join(', ')}`);
-  for (const r of registries) {
-    if (r.namespace !== '' && !isRepository(r.namespace)) {
-      throw usage(`registry ${r.name}: ${JSON.stringify(r.namespace)} is not a namespace`);
-    }
-  }
-}
-
-const push = (map: Record<string, string[]>, key: string, value: string) => (map[key] ??= []).push(value);
-const byRegistry = <T>(refs: RegistryRef[], make: () => T): Record<string, T> =>
-  Object.fromEntries(refs.map((r) => [r.name, make()]));
-
-/** Runs fn over items with bounded concurrency; after the first failure starts no new item, waits for the rest. */
-async function forEach<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const limit = pLimit(Math.max(1, concurrency));
-  let failure: { err: unknown } | undefined;
-  const ctx = activityContext();
-  await Promise.all(
-    items.map((item) =>
-      limit(async () => {
-        if (failure) return;
-        if (ctx?.cancellationSignal.aborted) {
-          failure = { err: new CancelledFailure('activity cancelled') };
-          return;
-        }
-        try {
-          await fn(item);
-        } catch (err) {
-          failure ??= { err };
-        }
-      }),
-    ),
-  );
-  if (failure) throw failure.err;
-}
 
 export function createContainerActivities(deps: ContainerDeps) {
   /** The <full_hash> digest of each image; missing ones fail the whole call before anything is tagged. */
@@ -210,11 +122,18 @@ export function createContainerActivities(deps: ContainerDeps) {
     checkInput({ label }, images, registries);
     const result: TagMap = byRegistry(registries, () => ({}));
     const pairs = registries.flatMap((r) => images.map((image) => [r, image] as const));
-    await forEach(pairs, concurrency, async ([r, image]) => {
-      const head = await deps.registryFor(r).headManifest(repositoryOf(r.namespace, image), label);
-      result[r.name]![image] = head?.digest ?? null;
-    });
-    return result;
+    let checked = 0;
+    return heartbeating(
+      () => ({ checked, of: pairs.length }),
+      async () => {
+        await forEach(pairs, concurrency, async ([r, image]) => {
+          const head = await deps.registryFor(r).headManifest(repositoryOf(r.namespace, image), label);
+          result[r.name]![image] = head?.digest ?? null;
+          checked++;
+        });
+        return result;
+      },
+    );
   }
 
   return {
@@ -226,7 +145,10 @@ export function createContainerActivities(deps: ContainerDeps) {
       concurrency = 16,
     }: VerifyImagesInput): Promise<VerifyImagesResult> {
       checkInput({ fullHash }, images, [source]);
-      const digests = await sourceDigests(fullHash, images, source, concurrency);
+      const digests = await heartbeating(
+        () => ({ verifying: images.length }),
+        () => sourceDigests(fullHash, images, source, concurrency),
+      );
       return { images: images.length, digests };
     },
 
@@ -251,59 +173,54 @@ export function createContainerActivities(deps: ContainerDeps) {
       progress.done = progress.done.filter((i) => wanted.has(i));
       const done = new Set(progress.done);
       const todo = images.filter((i) => !done.has(i));
-      const beat = () => ctx?.heartbeat(progress);
-
-      // Before any tag moves: every image exists, and every registry accepts our credentials for pushing.
       const src = deps.registryFor(source);
-      if (todo.length > 0) {
-        await sourceDigests(fullHash, todo, source, 16);
-        for (const r of registries) await deps.registryFor(r).checkAuth(repositoryOf(r.namespace, todo[0]!));
-      }
-
       const stats = emptyStats();
       let retagged = 0;
-      const ticker = ctx ? setInterval(beat, HEARTBEAT_EVERY_MS) : undefined;
-      ticker?.unref();
-      try {
-        await forEach(todo, concurrency, async (image) => {
-          const srcRepo = repositoryOf(source.namespace, image);
-          const manifest = await src.getManifest(srcRepo, fullHash);
-          const where = registries.map((r) => ({
-            r,
-            client: deps.registryFor(r),
-            repo: repositoryOf(r.namespace, image),
-          }));
-          const now = await Promise.all(where.map((w) => w.client.headManifest(w.repo, label)));
-          where.forEach(({ r }, i) => {
-            const current = now[i]?.digest ?? null;
-            if (progress.previous[r.name]![image] !== undefined || progress.unknown[r.name]!.includes(image)) return;
-            if (current === manifest.digest) push(progress.unknown, r.name, image);
-            else progress.previous[r.name]![image] = current;
-          });
-          beat(); // the previous digests are recorded before anything moves
 
-          if (now[0]?.digest !== manifest.digest) {
-            await src.putManifest(srcRepo, label, manifest.bytes, manifest.mediaType);
-            retagged++;
-          }
-          await Promise.all(
-            where.slice(1).map(async ({ client, repo }, i) => {
-              const r = await copyImage(
-                { client: src, repo: srcRepo, reference: fullHash },
-                { client, repo, reference: fullHash },
-                { alsoTag: [label], manifest, knownTags: { [label]: now[i + 1]?.digest ?? null } },
-              );
-              addStats(stats, r.stats);
-            }),
-          );
-          progress.digests[image] = manifest.digest;
-          progress.done.push(image);
-          beat();
-        });
-      } finally {
-        clearInterval(ticker);
-        beat();
-      }
+      await heartbeating(
+        () => progress,
+        async (beat) => {
+          // Before any tag moves: every image exists, and every registry accepts our credentials for pushing.
+          if (todo.length === 0) return;
+          await sourceDigests(fullHash, todo, source, 16);
+          for (const r of registries) await deps.registryFor(r).checkAuth(repositoryOf(r.namespace, todo[0]!));
+          await forEach(todo, concurrency, async (image) => {
+            const srcRepo = repositoryOf(source.namespace, image);
+            const manifest = await src.getManifest(srcRepo, fullHash);
+            const where = registries.map((r) => ({
+              r,
+              client: deps.registryFor(r),
+              repo: repositoryOf(r.namespace, image),
+            }));
+            const now = await Promise.all(where.map((w) => w.client.headManifest(w.repo, label)));
+            where.forEach(({ r }, i) => {
+              const current = now[i]?.digest ?? null;
+              if (progress.previous[r.name]![image] !== undefined || progress.unknown[r.name]!.includes(image)) return;
+              if (current === manifest.digest) push(progress.unknown, r.name, image);
+              else progress.previous[r.name]![image] = current;
+            });
+            beat(); // the previous digests are recorded before anything moves
+
+            if (now[0]?.digest !== manifest.digest) {
+              await src.putManifest(srcRepo, label, manifest.bytes, manifest.mediaType);
+              retagged++;
+            }
+            await Promise.all(
+              where.slice(1).map(async ({ client, repo }, i) => {
+                const r = await copyImage(
+                  { client: src, repo: srcRepo, reference: fullHash },
+                  { client, repo, reference: fullHash },
+                  { alsoTag: [label], manifest, knownTags: { [label]: now[i + 1]?.digest ?? null } },
+                );
+                addStats(stats, r.stats);
+              }),
+            );
+            progress.digests[image] = manifest.digest;
+            progress.done.push(image);
+            beat();
+          });
+        },
+      );
 
       const order = (list: string[]) => images.filter((i) => list.includes(i));
       return {
@@ -328,43 +245,9 @@ export function createContainerActivities(deps: ContainerDeps) {
       };
     },
 
-    /** Compensation: puts <label> back to the recorded digest in every registry. Idempotent. */
+    /** Compensation: puts <label> back to the recorded digest in every registry (container-restore.ts). */
     async restoreContainerTags(input: RestoreTagsInput): Promise<RestoreTagsResult> {
-      const { label, images, source, targets, previous, concurrency = 8 } = input;
-      const registries = [source, ...targets];
-      checkInput({ label }, images, registries);
-      const result: RestoreTagsResult = {
-        restored: byRegistry(registries, () => []),
-        unchanged: byRegistry(registries, () => []),
-        leftInPlace: byRegistry(registries, () => []),
-        unknown: byRegistry(registries, () => []),
-        failed: byRegistry(registries, () => []),
-      };
-      const pairs = registries.flatMap((r) => images.map((image) => [r, image] as const));
-      let retryable: unknown;
-      // Every pair is tried even when one fails: a compensation should put back all it can.
-      await forEach(pairs, concurrency, async ([r, image]) => {
-        const want = previous[r.name]?.[image];
-        if (want === undefined) return void push(result.unknown, r.name, image);
-        const client = deps.registryFor(r);
-        const repo = repositoryOf(r.namespace, image);
-        try {
-          const now = (await client.headManifest(repo, label))?.digest ?? null;
-          if (now === want) return void push(result.unchanged, r.name, image);
-          if (want === null) return void push(result.leftInPlace, r.name, image);
-          const m = await client.getManifest(repo, want);
-          await client.putManifest(repo, label, m.bytes, m.mediaType);
-          push(result.restored, r.name, image);
-        } catch (err) {
-          if (isPromoterError(err) && !err.retryable) result.failed[r.name]!.push({ image, reason: err.message });
-          else retryable ??= err;
-        }
-      });
-      if (retryable) throw retryable; // the retry redoes only what is still different
-      for (const lists of [result.restored, result.unchanged, result.leftInPlace, result.unknown]) {
-        for (const [k, v] of Object.entries(lists)) lists[k] = images.filter((i) => v.includes(i));
-      }
-      return result;
+      return restoreTags(deps, input);
     },
 
     /** Read-only: the digest <label> points at for each image in each registry (null: no such tag). */

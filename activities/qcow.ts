@@ -7,8 +7,12 @@
 import type { ImageServerRef } from '../domain/promotion.js';
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { z } from 'zod';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
+import { throwIfAborted } from '../integrations/abort.js';
 import { SftpSession, type SftpConnectOptions } from '../integrations/sftp.js';
+import { compensationIncomplete } from './compensation.js';
+import { activityContext, heartbeating } from './heartbeat.js';
 
 export type { ImageServerRef };
 
@@ -66,6 +70,8 @@ export interface RestoreQcowInput extends QcowReleaseInput {
 export interface QcowLinksAtInput extends QcowReleaseInput {
   labels: string[];
 }
+
+const RestoreProgressSchema = z.object({ label: z.string(), settled: z.array(z.string()) });
 
 // ---- pure helpers ----------------------------------------------------------------------------------------------
 
@@ -176,7 +182,9 @@ export function defaultQcowDeps(env: Record<string, string | undefined> = proces
 
 /** The target of a label link; null when absent; a real file or dir in its place is a conflict nobody should fix blind. */
 async function readLink(s: QcowSftp, path: string): Promise<string | null> {
+  throwIfAborted(); // each link step starts only while the activity is not cancelled
   const kind = await s.kind(path);
+  throwIfAborted();
   if (kind === null) return null;
   if (kind !== 'link') {
     throw new PromoterError(ErrorCode.QcowLinkConflict, `${path} is a ${kind}, not a symlink`, {
@@ -189,6 +197,7 @@ async function readLink(s: QcowSftp, path: string): Promise<string | null> {
 
 /** The hash dir exists (a directory, or a link to one); else QcowHashMissing, before any link is touched. */
 async function requireHashDir(s: QcowSftp, hashDir: string, context: Record<string, unknown>): Promise<void> {
+  throwIfAborted();
   const kind = await s.kind(hashDir);
   if (kind === 'dir' || kind === 'link') return;
   throw new PromoterError(
@@ -211,15 +220,22 @@ export function sameTarget(a: string | null, b: string | null, dir: string): boo
 /** Points a link at target unless it already names it; true when it wrote. */
 async function setLink(s: QcowSftp, dir: string, name: string, current: string | null, target: string) {
   if (sameTarget(current, target, dir)) return false;
+  throwIfAborted();
   await s.replaceSymlink(posix.join(dir, name), target);
   return true;
 }
 
-/** Puts a link back to a recorded target (null: remove it); true when it wrote. */
-async function restoreLink(s: QcowSftp, dir: string, name: string, target: string | null): Promise<boolean> {
+/** Puts a link back to a recorded target (null: remove it) from where it points now; true when it wrote. */
+async function restoreLink(
+  s: QcowSftp,
+  dir: string,
+  name: string,
+  current: string | null,
+  target: string | null,
+): Promise<boolean> {
   const path = posix.join(dir, name);
-  const current = await readLink(s, path);
   if (current === target) return false;
+  throwIfAborted();
   if (target === null) {
     await s.remove(path);
     return true;
@@ -229,13 +245,20 @@ async function restoreLink(s: QcowSftp, dir: string, name: string, target: strin
 }
 
 export function createQcowActivities(deps: QcowDeps = defaultQcowDeps()) {
-  async function withServer<T>(server: ImageServerRef, fn: (s: QcowSftp) => Promise<T>): Promise<T> {
-    const s = await deps.sftpFor(server);
-    try {
-      return await fn(s);
-    } finally {
-      await s.end();
-    }
+  /** One session for the call, heartbeating throughout (details: what the call has settled so far). */
+  async function withServer<T>(
+    server: ImageServerRef,
+    fn: (s: QcowSftp, beat: () => void) => Promise<T>,
+    details: () => unknown = () => ({ server: server.host }),
+  ): Promise<T> {
+    return heartbeating(details, async (beat) => {
+      const s = await deps.sftpFor(server);
+      try {
+        return await fn(s, beat);
+      } finally {
+        await s.end();
+      }
+    });
   }
 
   return {
@@ -299,12 +322,17 @@ export function createQcowActivities(deps: QcowDeps = defaultQcowDeps()) {
           const target = hashOfTarget(old, dir) ?? old;
           if (await setLink(s, dir, prevName, oldPrev, target)) prevNow = target;
         }
+        throwIfAborted();
         await s.replaceSymlink(posix.join(dir, label), fullHash);
         return { changed: true, previous, now: { label: fullHash, previousLabel: prevNow } };
       });
     },
 
-    /** Compensation: puts <label> and previous-<label> back to the recorded targets (null: removes the link). */
+    /**
+     * Compensation: puts <label> and previous-<label> back to the recorded targets (null: removes the link), each on
+     * its own; what could not be put back is thrown as a retryable CompensationIncomplete. Settled links go out as
+     * heartbeat details, so a retry redoes only what is still open.
+     */
     async restoreQcowLinks({
       server,
       distro,
@@ -320,12 +348,55 @@ export function createQcowActivities(deps: QcowDeps = defaultQcowDeps()) {
           throw new PromoterError(ErrorCode.Usage, `restoreQcowLinks: invalid link target ${JSON.stringify(t)}`);
         }
       }
-      return withServer(server, async (s) => {
-        // Reverse of promote: <label> first, so a crash in between is again converged by a rerun.
-        const a = await restoreLink(s, dir, label, previous.label);
-        const b = await restoreLink(s, dir, prevName, previous.previousLabel);
-        return { changed: a || b };
+      const earlier = RestoreProgressSchema.safeParse(activityContext()?.info.heartbeatDetails);
+      const progress = earlier.success && earlier.data.label === label ? earlier.data : { label, settled: [] };
+      let changed = false;
+      const leftAhead: { entry: string; reason: string }[] = [];
+      // Reverse of promote: <label> first, so a crash in between is again converged by a rerun.
+      const links: [string, string | null][] = [
+        [label, previous.label],
+        [prevName, previous.previousLabel],
+      ];
+      await withServer(
+        server,
+        async (s, beat) => {
+          for (const [name, target] of links) {
+            if (progress.settled.includes(name)) continue;
+            let now: string | null | undefined;
+            try {
+              now = await readLink(s, posix.join(dir, name));
+              changed = (await restoreLink(s, dir, name, now, target)) || changed;
+              progress.settled.push(name);
+              beat();
+            } catch (err) {
+              if (activityContext()?.cancellationSignal.aborted) throw err;
+              const reason = err instanceof Error ? err.message : String(err);
+              leftAhead.push({
+                entry: `qcow2 ${name} -> ${now === undefined ? '(unknown)' : (now ?? '(none)')}`,
+                reason,
+              });
+            }
+          }
+        },
+        () => progress,
+      ).catch((err: unknown) => {
+        // A lost session fails both links; a cancel is a cancel.
+        if (activityContext()?.cancellationSignal.aborted) throw err;
+        const reason = err instanceof Error ? err.message : String(err);
+        for (const [name] of links) {
+          if (!progress.settled.includes(name) && !leftAhead.some((l) => l.entry.startsWith(`qcow2 ${name} `))) {
+            leftAhead.push({ entry: `qcow2 ${name} -> (unknown)`, reason });
+          }
+        }
       });
+      if (leftAhead.length > 0) {
+        throw compensationIncomplete(`restore of qcow2 links ${label}`, {
+          leftAhead: leftAhead.map((l) => l.entry),
+          unrestorable: [],
+          reasons: leftAhead.map((l) => l.reason),
+        });
+      }
+      return { changed };
     },
 
     /** Where each link points now (target text as stored; null when absent). Read-only. */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import SftpClient from 'ssh2-sftp-client';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
+import { raceAbort, throwIfAborted } from './abort.js';
 
 export interface SftpConnectOptions {
   host: string;
@@ -68,25 +69,31 @@ export class SftpSession {
     let hostKeyMismatch = false;
     const wanted = opts.hostKeySha256 === undefined ? undefined : normalizeFingerprint(opts.hostKeySha256);
     try {
-      const raw = await client.connect({
-        host: opts.host,
-        port: opts.port,
-        username: opts.user,
-        privateKey: opts.privateKey,
-        readyTimeout: opts.readyTimeoutMs ?? 15_000,
-        // A server that stops answering mid-session fails the call (retryable) instead of hanging the activity.
-        keepaliveInterval: 10_000,
-        keepaliveCountMax: 3,
-        hostVerifier: (key: Buffer) => {
-          if (wanted === undefined) return true;
-          hostKeyMismatch = hostKeyFingerprint(key) !== wanted;
-          return !hostKeyMismatch;
-        },
-      });
+      throwIfAborted();
+      const raw = await raceAbort(
+        () =>
+          client.connect({
+            host: opts.host,
+            port: opts.port,
+            username: opts.user,
+            privateKey: opts.privateKey,
+            readyTimeout: opts.readyTimeoutMs ?? 15_000,
+            // A server that stops answering mid-session fails the call (retryable) instead of hanging the activity.
+            keepaliveInterval: 10_000,
+            keepaliveCountMax: 3,
+            hostVerifier: (key: Buffer) => {
+              if (wanted === undefined) return true;
+              hostKeyMismatch = hostKeyFingerprint(key) !== wanted;
+              return !hostKeyMismatch;
+            },
+          }),
+        () => (client as unknown as { client?: { end(): void } }).client?.end(),
+      );
       return new SftpSession(client, raw, opts);
     } catch (err) {
       // A failed handshake can leave the socket open (ssh2-sftp-client's end() only closes a ready session).
       (client as unknown as { client?: { end(): void } }).client?.end();
+      if (err instanceof Error && (err.name === 'CancelledFailure' || err.name === 'AbortError')) throw err;
       if (hostKeyMismatch) {
         throw new PromoterError(ErrorCode.ImageServerAuth, `image server ${where}: host key does not match`, {
           context: { server: where, expected: `SHA256:${wanted}` },
@@ -159,12 +166,16 @@ export class SftpSession {
     await this.client.end().catch(() => undefined);
   }
 
+  /** One operation; cancellation ends the session, so the pending operation stops and no further one starts. */
   private async call<T>(op: string, path: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw classify(err, this.where, op, path);
-    }
+    const run = async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw classify(err, this.where, op, path);
+      }
+    };
+    return raceAbort(run, () => void this.end());
   }
 }
 

@@ -3,6 +3,8 @@
 // their digests never change; blobs stream from registry to registry without touching the disk.
 import type { Readable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
+import { ErrorCode, isPromoterError } from '../../domain/errors.js';
+import { abortableSleep } from '../abort.js';
 import { repoScope } from './challenge.js';
 import { notFound, rejected } from './errors.js';
 import {
@@ -15,6 +17,7 @@ import {
   sha256Digest,
 } from './media.js';
 import { isDigest } from './reference.js';
+import { backoffMs, type RetryPolicy } from './retry.js';
 import { type Registry, RegistryTransport } from './transport.js';
 
 export type { Registry } from './transport.js';
@@ -26,6 +29,8 @@ export interface RegistryClientOptions {
   chunkSize?: number;
   /** Sockets per scheme; default 16. */
   maxSockets?: number;
+  /** Per-request retries of transient failures (retry.ts DEFAULT_RETRY). */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface Manifest {
@@ -88,6 +93,11 @@ export class RegistryClient {
   /** Frees the keep-alive sockets. */
   close(): void {
     this.t.close();
+  }
+
+  /** Requests (and blob uploads) sent again after a transient failure. */
+  retries(): number {
+    return this.t.retries;
   }
 
   /** Fails with RegistryUnauthorized when the credentials are refused (a push token for `repo` when given). */
@@ -168,6 +178,20 @@ export class RegistryClient {
     return digest;
   }
 
+  /**
+   * Removes a tag (OCI distribution spec 1.1, quay.io). 'unsupported' when the registry deletes manifests by digest
+   * only (distribution 2.x answers 400/405): removing the manifest would take every other tag with it.
+   */
+  async deleteTag(repo: string, tag: string): Promise<'deleted' | 'absent' | 'unsupported'> {
+    const what = `tag ${repo}:${tag}`;
+    const path = `/v2/${repo}/manifests/${tag}`;
+    const res = await this.t.send({ method: 'DELETE', path, what, scopes: [repoScope(repo, 'pull,push')] });
+    if (res.status === 404) return 'absent';
+    if (res.status === 400 || res.status === 405) return 'unsupported';
+    await this.t.expect(res, this.t.where('DELETE', path, what), [200, 202, 204]);
+    return 'deleted';
+  }
+
   // ---- blobs ----
 
   async blobExists(repo: string, digest: string): Promise<boolean> {
@@ -222,6 +246,7 @@ export class RegistryClient {
       method: 'POST',
       path,
       what,
+      retry: true, // a refused mount opens an upload session; one left by a failed try is harmless
       query: { mount: digest, from: fromRepo },
       scopes: [repoScope(repo, 'pull,push'), repoScope(fromRepo, 'pull')],
       headers: { 'Content-Length': '0' },
@@ -231,8 +256,25 @@ export class RegistryClient {
     return { mounted: false, location: await this.location(res, path) };
   }
 
-  /** Uploads a blob: one streamed PUT up to chunkSize, PATCH chunks beyond. `open` is called once per attempt. */
+  /**
+   * Uploads a blob: one streamed PUT up to chunkSize, PATCH chunks beyond. A transient failure anywhere restarts the
+   * upload in a new session (an upload's steps cannot be repeated on their own); `open` is called once per try.
+   */
   async uploadBlob(repo: string, blob: Descriptor, open: () => Promise<Readable>, location?: string): Promise<void> {
+    const policy = this.t.retryPolicy;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.uploadOnce(repo, blob, open, attempt === 1 ? location : undefined);
+      } catch (err) {
+        const transient = isPromoterError(err) && err.code === ErrorCode.RegistryUnavailable;
+        if (!transient || attempt >= policy.attempts) throw err;
+        this.t.retries++;
+        await abortableSleep(backoffMs(attempt, policy)!);
+      }
+    }
+  }
+
+  private async uploadOnce(repo: string, blob: Descriptor, open: () => Promise<Readable>, location?: string) {
     const what = `blob ${blob.digest} to ${repo}`;
     const scopes = [repoScope(repo, 'pull,push')];
     let loc = location ?? (await this.startUpload(repo, what));
@@ -243,6 +285,7 @@ export class RegistryClient {
         path: withDigest(loc),
         what,
         scopes,
+        retry: false,
         headers: { 'Content-Type': OCTET, 'Content-Length': String(blob.size) },
         body: open,
       });
@@ -269,6 +312,7 @@ export class RegistryClient {
       path: withDigest(loc),
       what,
       scopes,
+      retry: false,
       headers: { 'Content-Length': '0' },
     });
     await this.t.expect(res, this.t.where('PUT', loc, what), [201, 204]);
@@ -280,6 +324,7 @@ export class RegistryClient {
       method: 'POST',
       path,
       what,
+      retry: true, // a new session per try; an abandoned one expires on the registry
       scopes: [repoScope(repo, 'pull,push')],
       headers: { 'Content-Length': '0' },
     });

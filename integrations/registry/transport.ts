@@ -1,11 +1,14 @@
 // The HTTP side of a registry client: keep-alive sockets, the scheme (https, or http for an insecure registry),
 // and auth: Basic when the registry challenges with Basic, else the Bearer token flow (realm, service, scope), with
-// tokens cached per scope. Requests come back with any status; callers decide what a status means.
+// tokens cached per scope. Requests come back with any status; callers decide what a status means. Idempotent
+// requests are retried here on 5xx/408/429, resets and timeouts (retry.ts); every request is aborted when the
+// surrounding work is cancelled (abort.ts).
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import type { PromoterError } from '../../domain/errors.js';
+import { ErrorCode, isPromoterError, type PromoterError } from '../../domain/errors.js';
+import { abortableSleep, abortReason, currentSignal, throwIfAborted } from '../abort.js';
 import {
   type Challenge,
   parseChallenges,
@@ -16,6 +19,14 @@ import {
   tokenQuery,
 } from './challenge.js';
 import { httpError, networkError, registryMessage, rejected, unauthorized, type Where } from './errors.js';
+import {
+  backoffMs,
+  DEFAULT_RETRY,
+  retryableStatus,
+  retryAfterMs,
+  transientNetworkCode,
+  type RetryPolicy,
+} from './retry.js';
 
 export interface Registry {
   /** host[:port], no scheme. */
@@ -26,7 +37,7 @@ export interface Registry {
   password?: string;
 }
 
-export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH';
+export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 type Body = Buffer | Readable | undefined;
 
 export interface Request {
@@ -40,6 +51,14 @@ export interface Request {
   /** Called per attempt, so a request can be sent again after an auth challenge. */
   body?: () => Body | Promise<Body>;
   stream?: boolean;
+  /** Retried on transient failures; default: GET, HEAD, PUT (manifests go up as exact bytes) and DELETE. */
+  retry?: boolean;
+}
+
+export interface TransportOptions {
+  timeoutMs?: number;
+  maxSockets?: number;
+  retry?: Partial<RetryPolicy>;
 }
 
 const USER_AGENT = 'rdo-promoter';
@@ -68,12 +87,13 @@ export class RegistryTransport {
   #challenge?: Challenge | null;
   readonly #tokens = new Map<string, { token: string; expiresAt: number }>();
   readonly #pendingTokens = new Map<string, Promise<string>>();
+  readonly retryPolicy: RetryPolicy;
+  /** Requests sent again after a transient failure, for reports. */
+  retries = 0;
 
-  constructor(
-    registry: Registry,
-    { timeoutMs = 60_000, maxSockets = 16 }: { timeoutMs?: number; maxSockets?: number } = {},
-  ) {
+  constructor(registry: Registry, { timeoutMs = 60_000, maxSockets = 16, retry = {} }: TransportOptions = {}) {
     this.host = registry.host;
+    this.retryPolicy = { ...DEFAULT_RETRY, ...retry };
     this.tlsVerify = registry.tlsVerify;
     this.#username = registry.username;
     if (registry.username !== undefined && registry.password !== undefined) {
@@ -118,7 +138,10 @@ export class RegistryTransport {
     }
     const where = this.where('GET', '/v2/', 'credentials check');
     if (!this.#basic) throw unauthorized(where, 'the registry asks for credentials and none are configured');
-    const res = await this.raw(where, { method: 'GET', url: `${base}/v2/`, headers: { Authorization: this.#basic } });
+    const basic = this.#basic;
+    const res = await this.retrying(where, true, () =>
+      this.raw(where, { method: 'GET', url: `${base}/v2/`, headers: { Authorization: basic } }),
+    );
     if (res.status !== 200) throw httpError(where, res.status, Buffer.from(res.data as Buffer).toString('utf8'));
   }
 
@@ -140,12 +163,16 @@ export class RegistryTransport {
   private async ping(): Promise<string> {
     const where = this.where('GET', '/v2/', 'API check');
     let failure: PromoterError | undefined;
-    for (const scheme of this.tlsVerify ? ['https'] : ['https', 'http']) {
+    const schemes = this.tlsVerify ? ['https'] : ['https', 'http'];
+    for (const scheme of schemes) {
       const base = `${scheme}://${this.host}`;
       let res: AxiosResponse;
       try {
-        res = await this.raw(where, { method: 'GET', url: `${base}/v2/` });
+        // An https probe that may fall back to http is not retried on network errors: plain http resets it.
+        const network = scheme === schemes.at(-1);
+        res = await this.retrying(where, true, () => this.raw(where, { method: 'GET', url: `${base}/v2/` }), network);
       } catch (err) {
+        if (!isPromoterError(err)) throw err;
         failure = err as PromoterError;
         continue;
       }
@@ -161,14 +188,50 @@ export class RegistryTransport {
     where: Where,
     config: { method: Method; url: string; headers?: Record<string, string> },
   ): Promise<AxiosResponse> {
+    const signal = currentSignal();
     try {
       return await this.#http.request({
         ...config,
         headers: { 'User-Agent': USER_AGENT, ...config.headers },
         responseType: 'arraybuffer',
+        signal,
       });
     } catch (err) {
+      if (signal?.aborted) throw abortReason(signal);
       throw networkError(where, err);
+    }
+  }
+
+  /**
+   * Sends until an answer that is not transient, or the policy's attempts are spent (the last answer or error goes
+   * back); waits between tries are cut short by cancellation.
+   */
+  private async retrying(
+    where: Where,
+    enabled: boolean,
+    once: () => Promise<AxiosResponse>,
+    network = true,
+  ): Promise<AxiosResponse> {
+    const policy = this.retryPolicy;
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted();
+      const last = !enabled || attempt >= policy.attempts;
+      let wait: number | undefined;
+      try {
+        const res = await once();
+        if (last || !retryableStatus(res.status)) return res;
+        wait = backoffMs(attempt, policy, retryAfterMs(res.headers['retry-after']));
+        if (wait === undefined) return res;
+        if (isStream(res.data)) (res.data as Readable).destroy();
+      } catch (err) {
+        // Only socket failures: a status error here comes from a token fetch that had its own retries.
+        const transient =
+          isPromoterError(err) && err.code === ErrorCode.RegistryUnavailable && transientNetworkCode(err.context.code);
+        if (last || !network || !transient) throw err;
+        wait = backoffMs(attempt, policy)!;
+      }
+      this.retries++;
+      await abortableSleep(wait);
     }
   }
 
@@ -199,11 +262,9 @@ export class RegistryTransport {
     if (!realm) throw rejected(where, 'the Bearer challenge has no realm');
     const url = new URL(realm);
     tokenQuery(challenge, key.split(' ')).forEach((v, k) => url.searchParams.append(k, v));
-    const res = await this.raw(where, {
-      method: 'GET',
-      url: url.href,
-      headers: this.#basic ? { Authorization: this.#basic } : {},
-    });
+    const res = await this.retrying(where, true, () =>
+      this.raw(where, { method: 'GET', url: url.href, headers: this.#basic ? { Authorization: this.#basic } : {} }),
+    );
     const text = Buffer.from(res.data as Buffer).toString('utf8');
     if (res.status === 401 || res.status === 403) {
       throw unauthorized(where, `token refused (${res.status}): ${registryMessage(text) || 'wrong user or password'}`);
@@ -220,9 +281,17 @@ export class RegistryTransport {
     return answer.token;
   }
 
-  /** One request with auth; after a 401 that brings a challenge we can answer, once more with fresh auth. */
+  /** One request with auth, retried when transient (see Request.retry). */
   async send(req: Request): Promise<AxiosResponse> {
+    const retry = req.retry ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
+    await this.base();
+    return this.retrying(this.where(req.method, req.path, req.what), retry, () => this.sendOnce(req));
+  }
+
+  /** One request with auth; after a 401 that brings a challenge we can answer, once more with fresh auth. */
+  private async sendOnce(req: Request): Promise<AxiosResponse> {
     const base = await this.base();
+    const signal = currentSignal();
     const url = req.path.startsWith('http') ? req.path : `${base}${req.path}`;
     // Credentials go only to the registry itself, never to a storage host a Location points at.
     const sameHost = new URL(url).host === new URL(base).host;
@@ -243,9 +312,11 @@ export class RegistryTransport {
           data,
           responseType: req.stream ? 'stream' : 'arraybuffer',
           decompress: !req.stream,
+          signal,
         });
       } catch (err) {
         if (isStream(data)) data.destroy();
+        if (signal?.aborted) throw abortReason(signal);
         throw networkError(where, err);
       }
       if (res.status !== 401 || attempt > 0 || !sameHost) return res;

@@ -4,7 +4,9 @@
 //   die-after-dlrn       the process SIGKILLs itself right after DLRN answered its CRASH_DLRN_CALL-th promote
 //                        (default 1; once, marker file)
 //   hang-before-dlrn     DLRN promotes never start (the test kills the worker while it waits)
+//   slow-qcow            every SFTP operation of promoteQcowImages takes 1 s, so the qcow2 step can be killed
 import { existsSync, writeFileSync } from 'node:fs';
+import { Context } from '@temporalio/activity';
 import { createActivities, defaultDeps } from '../../activities/index.js';
 import { runWorker } from '../../worker/main.js';
 
@@ -38,6 +40,16 @@ if (mode === 'slow-containers') {
       await sleep(400);
       return call();
     });
+} else if (mode === 'slow-qcow') {
+  const base = deps.sftpFor;
+  deps.sftpFor = async (server) => {
+    const session = await base(server);
+    if (Context.current().info.activityType !== 'promoteQcowImages') return session;
+    return around(session, ['kind', 'readlink', 'replaceSymlink', 'remove'], async (call) => {
+      await sleep(1_000);
+      return call();
+    });
+  };
 } else if (mode === 'die-after-dlrn' || mode === 'hang-before-dlrn') {
   const base = deps.dlrnFor;
   deps.dlrnFor = (url) =>

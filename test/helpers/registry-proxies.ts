@@ -3,6 +3,7 @@
 //   Basic credentials; every /v2/ request needs a token whose scope covers the repository and the action, else 401
 //   with a Bearer challenge naming the scope.
 // - tlsRegistry serves https with a self-signed certificate (an "insecure registry").
+// - faultyRegistry answers a share of the requests with 503 and resets others, like a registry under load.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -133,6 +134,72 @@ export async function tlsRegistry(upstream: string): Promise<TlsRegistry> {
   return {
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface FaultyRegistry {
+  host: string;
+  /** Requests seen, answered 503 by the proxy, reset by the proxy, and passed on to the registry. */
+  counts(): { requests: number; answered503: number; reset: number; forwarded: number };
+  close(): Promise<void>;
+}
+
+/** A small deterministic PRNG (mulberry32), so a fault pattern can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A proxy in front of a real registry that answers errorRate of the requests with 503 (some with Retry-After: 0)
+ * and resets resetRate of the connections, before the registry sees them; the rest pass on with every header
+ * (credentials included).
+ */
+export async function faultyRegistry(
+  upstream: string,
+  { errorRate, resetRate, seed = 1 }: { errorRate: number; resetRate: number; seed?: number },
+): Promise<FaultyRegistry> {
+  const random = seededRandom(seed);
+  const counts = { requests: 0, answered503: 0, reset: 0, forwarded: 0 };
+  const [host, port] = upstream.split(':');
+  const server = createServer((req, res) => {
+    counts.requests++;
+    const roll = random();
+    if (roll < resetRate) {
+      counts.reset++;
+      req.socket.destroy();
+      return;
+    }
+    if (roll < resetRate + errorRate) {
+      counts.answered503++;
+      req.resume();
+      const headers = roll < resetRate + errorRate / 2 ? { 'Retry-After': '0' } : undefined;
+      res.writeHead(503, headers).end();
+      return;
+    }
+    counts.forwarded++;
+    const up = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.writeHead(502).end());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    counts: () => ({ ...counts }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,6 +15,7 @@ import {
   type PromoteProgress,
   type RegistryRef,
 } from '../../activities/containers.js';
+import { COMPENSATION_INCOMPLETE, type CompensationIncompleteDetails } from '../../activities/compensation.js';
 import { toFailure } from '../../activities/failure.js';
 import { copyImage, MediaType, registryPool, RegistryClient, sha256Digest } from '../../integrations/registry.js';
 import { ErrorCode, isPromoterError, type PromoterError } from '../../domain/errors.js';
@@ -219,7 +221,14 @@ describe('promote a fresh image set to a label', () => {
 });
 
 describe('restore', () => {
-  it('puts the previous digests back, leaves a label that did not exist, and is idempotent', async () => {
+  const restoreFailure = async (p: Promise<unknown>) => {
+    const err = (await p.catch((e: unknown) => e)) as ApplicationFailure;
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err).toMatchObject({ type: COMPENSATION_INCOMPLETE, nonRetryable: false });
+    return err.details![0] as CompensationIncompleteDetails;
+  };
+
+  it('puts the previous digests back, names the label it cannot delete as left ahead, and is idempotent', async () => {
     const s = await imageSet('restore');
     const before = await tagsAt(s, LABEL);
     const promoted = await activities.promoteContainerImages(promoteInput(s));
@@ -230,16 +239,22 @@ describe('restore', () => {
       targets: [s.target],
       previous: promoted.previous,
     };
-    const r = await activities.restoreContainerTags(restoreInput);
     const fifth = IMAGES[4]!;
-    expect(r.restored).toEqual({ source: IMAGES.slice(0, 4), target: IMAGES.slice(0, 4) });
-    expect(r.leftInPlace).toEqual({ source: [fifth], target: [fifth] });
+    // The fifth image had no label before; distribution 2.8 cannot delete a tag, so it stays ahead, and says so.
+    const details = await restoreFailure(activities.restoreContainerTags(restoreInput));
+    const ahead = [
+      `${SOURCE}/${s.source.namespace}/${fifth}:${LABEL} -> ${promoted.digests[fifth]}`,
+      `${TARGET}/${s.target.namespace}/${fifth}:${LABEL} -> ${promoted.digests[fifth]}`,
+    ].sort();
+    expect(details.leftAhead).toEqual(ahead);
+    expect(details.unrestorable).toEqual(ahead);
     const after = await tagsAt(s, LABEL);
     for (const reg of ['source', 'target']) {
       for (const image of IMAGES.slice(0, 4)) expect(after[reg]![image]).toBe(before[reg]![image]);
       expect(after[reg]![fifth]).toBe(promoted.digests[fifth]);
     }
-    const again = await activities.restoreContainerTags(restoreInput);
+    const without = { ...restoreInput, images: IMAGES.slice(0, 4) };
+    const again = await activities.restoreContainerTags(without);
     expect(again.restored).toEqual({ source: [], target: [] });
     expect(again.unchanged).toEqual({ source: IMAGES.slice(0, 4), target: IMAGES.slice(0, 4) });
     const partial = await activities.restoreContainerTags({ ...restoreInput, previous: { source: {} } });

@@ -131,6 +131,27 @@ describe('kill -9 of the worker', () => {
     await recordHistory(client, promotionId, 'promotion-crash-containers');
   });
 
+  it('during the qcow2 step: the heartbeat timeout notices the dead worker and a new one finishes in seconds', async () => {
+    let killedAt = 0;
+    const { pass, promotionId } = await crashAndResume({ CRASH_MODE: 'slow-qcow' }, async (id) => {
+      try {
+        const d = await client.workflow.getHandle(id).describe();
+        const act = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'promoteQcowImages');
+        // Kill mid-step: the activity has heartbeated, so it is running its (slow) link moves.
+        if (!act?.lastHeartbeatTime) return false;
+        killedAt = Date.now();
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const done = await client.workflow.getHandle(promotionId).describe();
+    const recoveredMs = done.closeTime!.getTime() - killedAt;
+    console.log(`qcow2 step: kill -9 to promotion closed on the new worker: ${(recoveredMs / 1000).toFixed(1)} s`);
+    expect(recoveredMs).toBeLessThan(60_000);
+    await expectConsistentEnd(pass);
+  });
+
   it('after the artifacts moved and before DLRN: the promotion completes, DLRN moves once', async () => {
     const { pass, promotionId } = await crashAndResume({ CRASH_MODE: 'hang-before-dlrn' }, () => existsSync(marker));
     await expectConsistentEnd(pass);
