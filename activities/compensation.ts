@@ -1,5 +1,5 @@
-// The failure a compensation throws when it could not put everything back (COMMON interface 1): retryable, so the
-// saga's patient retry policy tries again (every tag or link is handled on its own and idempotently), and naming
+// The failure a compensation throws when it could not put everything back: retryable (unless nothing left is
+// fixable by a retry), so the saga's patient retry policy tries again (every tag or link is handled on its own and idempotently), and naming
 // what stays ahead of DLRN for the PromotionResult once the retries run out.
 import { ApplicationFailure } from '@temporalio/common';
 
@@ -24,7 +24,8 @@ export function compensationIncomplete(what: string, details: CompensationIncomp
   return ApplicationFailure.create({
     type: COMPENSATION_INCOMPLETE,
     message: `${what}: ${n} could not be put back: ${shown}`,
-    nonRetryable: false,
+    // Retrying cannot fix what is unrestorable (a registry that cannot delete tags): say so at once.
+    nonRetryable: details.unrestorable.length === n,
     details: [details],
   });
 }

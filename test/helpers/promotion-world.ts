@@ -232,7 +232,7 @@ function fakeActivities(w: World): FakeActivities {
           }
         }
         w.events.push(`restore containers ${label}`);
-        return { restored, unchanged: {}, leftInPlace: {}, unknown: {}, failed: {} };
+        return { restored, removed: {}, unchanged: {}, unknown: {} };
       }),
     verifyQcowImages: ({ fullHash: hash, images }) =>
       w.run('verifyQcowImages', () => {
