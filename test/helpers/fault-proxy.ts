@@ -19,6 +19,8 @@ export interface FaultPlan {
   slow?: { method: string; path: RegExp; ms: number };
   /** Only requests this accepts are faulted (all when absent); the others pass through untouched. */
   only?: (method: string, path: string) => boolean;
+  /** Requests answered this way, always, without reaching the upstream (a permanent refusal). */
+  refuse?: { method: string; path: RegExp; status: number; body: string };
 }
 
 export interface FaultCounts {
@@ -28,6 +30,7 @@ export interface FaultCounts {
   resetsAfter: number;
   delayed: number;
   slowed: number;
+  refused: number;
   /** Requests the upstream saw, per "METHOD /path" (no query). */
   forwarded: Record<string, number>;
 }
@@ -83,6 +86,7 @@ export async function faultProxy(
     resetsAfter: 0,
     delayed: 0,
     slowed: 0,
+    refused: 0,
     forwarded: {},
   };
   const faulted = () => counts.errors + counts.resetsBefore + counts.resetsAfter + counts.delayed;
@@ -97,7 +101,8 @@ export async function faultProxy(
     const path = (req.url ?? '/').split('?')[0]!;
     const key = `${req.method} ${path}`;
     counts.forwarded[key] = (counts.forwarded[key] ?? 0) + 1;
-    const headers = { ...req.headers, host: up.host };
+    // The Host header stays: a registry names the proxy in its upload Locations, so every request comes back here.
+    const headers = req.headers;
     const out = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers }, (upRes) => {
       const chunks: Buffer[] = [];
       upRes.on('data', (c: Buffer) => chunks.push(c));
@@ -119,7 +124,11 @@ export async function faultProxy(
       const body = Buffer.concat(chunks);
       const method = req.method ?? 'GET';
       const path = (req.url ?? '/').split('?')[0]!;
-      const { slow } = plan;
+      const { slow, refuse } = plan;
+      if (refuse && refuse.method === method && refuse.path.test(path)) {
+        counts.refused++;
+        return void res.writeHead(refuse.status, { 'Content-Type': 'application/json' }).end(refuse.body);
+      }
       if (slow && slow.method === method && slow.path.test(path)) {
         counts.slowed++;
         return later(slow.ms, () => forward(req, body, res, false));
