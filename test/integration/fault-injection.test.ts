@@ -113,61 +113,90 @@ const rollback = (label: string, to: DlrnHash, from: string, candidateLabel: str
     ],
   });
 
-describe('20 % 5xx, resets and delays past the timeouts in front of DLRN and the target registry', () => {
-  it('a pass and two rollbacks complete: no duplicate row, DLRN, registries and qcow2 agree', async () => {
-    rel = await freshRelease(h.client, 'wallaby');
-    const hashOf = (key: string) => buildByKey(rel, key);
-    const since = Math.floor(Date.now() / 1000);
-    const started = Date.now();
-    const outcomes = await h.withWorker(async () => {
-      const pass = await h.client.workflow.execute(promoteRelease, {
-        taskQueue: h.taskQueue,
-        workflowId: `${releaseWorkflowId(cfg.release, cfg.distro)}/faults-${Date.now()}`,
-        args: [{ config: faulty }],
-      });
-      const w11 = hashOf(rel.expected['tripleo-ci-testing']!).fullHash;
-      const w06 = hashOf(rel.expected['current-tripleo-rdo']!).fullHash;
-      const back1 = await rollback(
-        'tripleo-ci-testing',
-        hashFromPromotion(hashOf('W09').commits[0]!),
-        w11,
-        'consistent',
-      );
-      const back2 = await rollback(
-        'current-tripleo-rdo',
-        hashFromPromotion(hashOf('W02').commits[0]!),
-        w06,
-        'current-tripleo',
-      );
-      return [...pass.stages.map((s) => s.outcome), back1.outcome, back2.outcome];
-    }, deps());
-    const seconds = (Date.now() - started) / 1000;
-    dlrnProxy.setPlan({});
-    registryProxy.setPlan({});
-    const rows = await rowsSince(since);
-    const duplicates = Object.entries(rows).filter(([, n]) => n > 1);
-    const figures = {
-      seconds,
-      promotions: outcomes.filter((o) => o === 'promoted').length,
-      dlrnRequests: dlrnProxy.counts().requests,
-      dlrnFaulted: dlrnProxy.faulted(),
-      registryRequests: registryProxy.counts().requests,
-      registryFaulted: registryProxy.faulted(),
-      duplicates: duplicates.length,
-    };
-    console.log(`fault injection: ${JSON.stringify(figures)}`);
-    expect(outcomes).toEqual(['promoted', 'promoted', 'promoted', 'promoted', 'promoted']);
-    expect(duplicates).toEqual([]);
-    expect(figures.dlrnFaulted).toBeGreaterThan(0);
-    expect(figures.registryFaulted).toBeGreaterThan(0);
-    expect(
-      await agreement({
-        'tripleo-ci-testing': hashOf('W09').fullHash,
-        'current-tripleo': hashOf(rel.expected['current-tripleo']!).fullHash,
-        'current-tripleo-rdo': hashOf('W02').fullHash,
-      }),
-    ).toEqual([]);
-  });
+/** The outcome of a workflow that may fail: "promoted", or what failed (its innermost message). */
+const outcomeOf = (p: Promise<{ outcome: string }>) =>
+  p.then(
+    (r) => r.outcome,
+    (err: unknown) => {
+      let e = err as { message?: string; cause?: unknown };
+      while (e.cause) e = e.cause as typeof e;
+      return `failed: ${e.message}`;
+    },
+  );
+
+/** A release pass (three promotions) and `rollbacks` rollbacks under faults; the figures and the end state. */
+async function series(rollbacks: number) {
+  rel = await freshRelease(h.client, 'wallaby');
+  const hashOf = (key: string) => buildByKey(rel, key);
+  const since = Math.floor(Date.now() / 1000);
+  const [d0, r0] = [dlrnProxy.faulted(), registryProxy.faulted()];
+  const started = Date.now();
+  const outcomes = await h.withWorker(async () => {
+    const pass = await h.client.workflow.execute(promoteRelease, {
+      taskQueue: h.taskQueue,
+      workflowId: `${releaseWorkflowId(cfg.release, cfg.distro)}/faults-${Date.now()}`,
+      args: [{ config: faulty }],
+    });
+    const out = pass.stages.map((s) => (s.outcome === 'promoted' ? s.outcome : `${s.outcome}: ${s.reason}`));
+    const back = [
+      ['tripleo-ci-testing', 'W09', 'consistent'],
+      ['current-tripleo-rdo', 'W02', 'current-tripleo'],
+    ].slice(0, rollbacks);
+    for (const [label, key, candidate] of back) {
+      const from = hashOf(rel.expected[label!]!).fullHash;
+      out.push(await outcomeOf(rollback(label!, hashFromPromotion(hashOf(key!).commits[0]!), from, candidate!)));
+    }
+    return out;
+  }, deps());
+  const seconds = (Date.now() - started) / 1000;
+  const rows = await rowsSince(since);
+  const figures = {
+    seconds,
+    promotions: outcomes.filter((o) => o === 'promoted').length,
+    dlrnFaulted: dlrnProxy.faulted() - d0,
+    registryFaulted: registryProxy.faulted() - r0,
+    duplicates: Object.entries(rows).filter(([, n]) => n > 1),
+  };
+  console.log(`fault injection: ${JSON.stringify(figures)}`);
+  const expected: Record<string, string> = {
+    'tripleo-ci-testing': hashOf(rollbacks > 0 ? 'W09' : rel.expected['tripleo-ci-testing']!).fullHash,
+    'current-tripleo': hashOf(rel.expected['current-tripleo']!).fullHash,
+    'current-tripleo-rdo': hashOf(rollbacks > 1 ? 'W02' : rel.expected['current-tripleo-rdo']!).fullHash,
+  };
+  return { outcomes, figures, expected };
+}
+
+describe('20 % 5xx, resets and delays past the timeouts', () => {
+  it(
+    'in front of DLRN: a pass and a rollback complete, no duplicate row, all agree',
+    { timeout: 120_000 },
+    async () => {
+      dlrnProxy.setPlan(faults(DLRN_TIMEOUT_MS));
+      registryProxy.setPlan({});
+      const { outcomes, figures, expected } = await series(1);
+      expect(outcomes).toEqual(['promoted', 'promoted', 'promoted', 'promoted']);
+      expect(figures.duplicates).toEqual([]);
+      expect(figures.dlrnFaulted).toBeGreaterThan(0);
+      expect(await agreement(expected)).toEqual([]);
+    },
+  );
+
+  it(
+    'in front of DLRN and the target registry: a pass and two rollbacks complete, all agree',
+    { timeout: 150_000 },
+    async () => {
+      dlrnProxy.setPlan(faults(DLRN_TIMEOUT_MS));
+      registryProxy.setPlan(faults(REGISTRY_TIMEOUT_MS));
+      const { outcomes, figures, expected } = await series(2);
+      dlrnProxy.setPlan({});
+      registryProxy.setPlan({});
+      expect(figures.duplicates).toEqual([]);
+      expect(outcomes).toEqual(['promoted', 'promoted', 'promoted', 'promoted', 'promoted']);
+      expect(figures.dlrnFaulted).toBeGreaterThan(0);
+      expect(figures.registryFaulted).toBeGreaterThan(0);
+      expect(await agreement(expected)).toEqual([]);
+    },
+  );
 });
 
 describe('permanent refusals fail fast, with one clear message, nothing moved', () => {
