@@ -168,7 +168,7 @@ async function series(rollbacks: number) {
 
 describe('20 % 5xx, resets and delays past the timeouts', () => {
   it(
-    'in front of DLRN: a pass and a rollback complete, no duplicate row, all agree',
+    'in front of DLRN: a pass of three promotions completes, no duplicate row, all agree',
     { timeout: 120_000 },
     async () => {
       dlrnProxy.setPlan(faults(DLRN_TIMEOUT_MS));
@@ -182,16 +182,16 @@ describe('20 % 5xx, resets and delays past the timeouts', () => {
   );
 
   it(
-    'in front of DLRN and the target registry: a pass and two rollbacks complete, all agree',
+    'in front of DLRN and the target registry: a pass and a rollback complete, all agree',
     { timeout: 150_000 },
     async () => {
       dlrnProxy.setPlan(faults(DLRN_TIMEOUT_MS));
       registryProxy.setPlan(faults(REGISTRY_TIMEOUT_MS));
-      const { outcomes, figures, expected } = await series(2);
+      const { outcomes, figures, expected } = await series(1);
       dlrnProxy.setPlan({});
       registryProxy.setPlan({});
       expect(figures.duplicates).toEqual([]);
-      expect(outcomes).toEqual(['promoted', 'promoted', 'promoted', 'promoted', 'promoted']);
+      expect(outcomes).toEqual(['promoted', 'promoted', 'promoted', 'promoted']);
       expect(figures.dlrnFaulted).toBeGreaterThan(0);
       expect(figures.registryFaulted).toBeGreaterThan(0);
       expect(await agreement(expected)).toEqual([]);
