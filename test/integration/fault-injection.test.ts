@@ -173,8 +173,8 @@ describe('20 % 5xx, resets and delays past the timeouts', () => {
     async () => {
       dlrnProxy.setPlan(faults(DLRN_TIMEOUT_MS));
       registryProxy.setPlan({});
-      const { outcomes, figures, expected } = await series(1);
-      expect(outcomes).toEqual(['promoted', 'promoted', 'promoted', 'promoted']);
+      const { outcomes, figures, expected } = await series(0);
+      expect(outcomes).toEqual(['promoted', 'promoted', 'promoted']);
       expect(figures.duplicates).toEqual([]);
       expect(figures.dlrnFaulted).toBeGreaterThan(0);
       expect(await agreement(expected)).toEqual([]);
