@@ -187,8 +187,7 @@ export function createDlrnPromoteActivities(
         return ApplicationFailure.create({
           type: REFUSALS.includes(err.code) ? DLRN_REFUSED : err.code,
           nonRetryable: true,
-          message:
-            `DLRN refused ${fullHash(hash)} on ${label}: ${status ?? ''} ${dlrnMessage}`.replace('  ', ' ') + undo,
+          message: `DLRN refused ${fullHash(hash)} on ${label}: ${status === null ? '' : `${status} `}${dlrnMessage}${undo}`,
           details: [details],
         });
       };
