@@ -4,6 +4,7 @@
 // They must complete with no duplicate DLRN row and DLRN, registries and qcow2 links agreeing. Permanent 401 (bad
 // DLRN password) and 403 (a DLRN that forbids the label) fail fast with one clear message and leave nothing moved.
 // Clients get short timeouts here (DLRN 2 s, registry 3 s), so "past the timeouts" costs seconds, not minutes.
+// Runtime: about 75 s per series on an idle machine; the test timeouts leave room for a loaded one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { ReleaseConfig } from '../../domain/config.js';
@@ -169,7 +170,7 @@ async function series(rollbacks: number) {
 describe('20 % 5xx, resets and delays past the timeouts', () => {
   it(
     'in front of DLRN: a pass of three promotions completes, no duplicate row, all agree',
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       dlrnProxy.setPlan(faults(DLRN_TIMEOUT_MS));
       registryProxy.setPlan({});
@@ -183,7 +184,7 @@ describe('20 % 5xx, resets and delays past the timeouts', () => {
 
   it(
     'in front of DLRN and the target registry: a pass and a rollback complete, all agree',
-    { timeout: 150_000 },
+    { timeout: 240_000 },
     async () => {
       dlrnProxy.setPlan(faults(DLRN_TIMEOUT_MS));
       registryProxy.setPlan(faults(REGISTRY_TIMEOUT_MS));
