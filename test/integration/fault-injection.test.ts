@@ -4,7 +4,8 @@
 // They must complete with no duplicate DLRN row and DLRN, registries and qcow2 links agreeing. Permanent 401 (bad
 // DLRN password) and 403 (a DLRN that forbids the label) fail fast with one clear message and leave nothing moved.
 // Clients get short timeouts here (DLRN 2 s, registry 3 s), so "past the timeouts" costs seconds, not minutes.
-// Runtime: about 75 s per series on an idle machine; the test timeouts leave room for a loaded one.
+// Runtime measured on the shared 2-core machine: 103 s for a pass and a rollback (4 promotions) under DLRN faults;
+// the test timeouts leave room for a loaded machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { ReleaseConfig } from '../../domain/config.js';
