@@ -1,12 +1,15 @@
 // Typed client of the DLRN API (the calls of the `dlrnapi` CLI), correct against PyPI dlrn 0.26.1 and current DLRN.
 // Every failure is a PromoterError whose code tells Temporal whether a retry can help; errors carry DLRN's own
-// message, the HTTP status, method and URL, and never the password or the Authorization header.
+// message, the HTTP status, method and URL, and never the password or the Authorization header. Idempotent GETs are
+// retried per request (dlrn-retry.ts); POSTs never are: DLRN's promote inserts a row per call, so only a caller that
+// checks the label first may send one again. Every call stops when the signal given to withSignal() aborts.
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
 import { readSecret } from './credentials.js';
+import { abortError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './dlrn-retry.js';
 import {
   AggregateVoteListSchema,
   BuildMetricsSchema,
@@ -43,6 +46,8 @@ export interface DlrnClientOptions {
   password?: string;
   /** Per request; default 30 s. */
   timeoutMs?: number;
+  /** How GETs are retried on 5xx, 429, resets and timeouts (default DEFAULT_RETRY). */
+  retry?: RetryPolicy;
 }
 
 /** DLRN caps /api/promotions pages at 100 rows. */
@@ -133,10 +138,14 @@ export class DlrnClient {
   /** The API root without a trailing slash (never holds credentials). */
   readonly baseUrl: string;
   readonly authenticated: boolean;
+  readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
   private readonly http: AxiosInstance;
   private readonly agents: { http: http.Agent; https: https.Agent };
+  /** Set on the views withSignal() makes. */
+  private readonly signal?: AbortSignal;
 
-  constructor({ baseUrl, username, password, timeoutMs = 30_000 }: DlrnClientOptions) {
+  constructor({ baseUrl, username, password, timeoutMs = 30_000, retry = DEFAULT_RETRY }: DlrnClientOptions) {
     let url: URL;
     try {
       url = new URL(baseUrl);
@@ -156,6 +165,8 @@ export class DlrnClient {
     }
     this.baseUrl = url.href.replace(/\/+$/, '');
     this.authenticated = username !== undefined;
+    this.timeoutMs = timeoutMs;
+    this.retry = retry;
     this.agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
     this.http = axios.create({
       baseURL: this.baseUrl,
@@ -190,6 +201,14 @@ export class DlrnClient {
       );
     }
     return new DlrnClient({ baseUrl, username, password });
+  }
+
+  /** The same client (one connection pool) whose calls and retries stop when `signal` aborts. */
+  withSignal(signal: AbortSignal | undefined): DlrnClient {
+    if (signal === undefined) return this;
+    const view = Object.create(this) as DlrnClient;
+    Object.defineProperty(view, 'signal', { value: signal });
+    return view;
   }
 
   /** Frees the keep-alive sockets. */
@@ -300,7 +319,23 @@ export class DlrnClient {
     return this.request('POST', endpoint, schema, { body, request: body });
   }
 
-  private async request<S extends z.ZodType>(
+  private request<S extends z.ZodType>(
+    method: Method,
+    endpoint: string,
+    schema: S,
+    call: { params?: URLSearchParams; body?: unknown; request?: unknown },
+  ): Promise<z.infer<S>> {
+    const once = () => this.once(method, endpoint, schema, call);
+    if (method !== 'GET') return once();
+    return withRetries(once, (err) => err instanceof PromoterError && err.retryable, this.retry, {
+      signal: this.signal,
+      onGiveUp: (err, tries) => {
+        if (err instanceof PromoterError) err.context.attempts = tries;
+      },
+    });
+  }
+
+  private async once<S extends z.ZodType>(
     method: Method,
     endpoint: string,
     schema: S,
@@ -315,8 +350,10 @@ export class DlrnClient {
         params,
         data: body === undefined ? undefined : JSON.stringify(body),
         headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        signal: this.signal,
       });
     } catch (err) {
+      if (this.signal?.aborted) throw abortError(this.signal);
       // A fresh error from the code and message only: the axios error holds the config with the credentials.
       const e = err as { code?: unknown; message?: unknown };
       const code = typeof e.code === 'string' ? e.code : undefined;

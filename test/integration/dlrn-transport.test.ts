@@ -24,7 +24,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Reply = { status: number; body: string; headers?: Record<string, string> } | 'hang';
+type Reply = { status: number; body: string; headers?: Record<string, string> } | 'hang' | 'reset';
 interface Seen {
   method: string;
   url: string;
@@ -34,7 +34,7 @@ interface Seen {
 interface Server {
   url: string;
   seen: Seen[];
-  client(timeoutMs?: number): DlrnClient;
+  client(timeoutMs?: number, retries?: number): DlrnClient;
 }
 
 /** Runs `fn` with a local server answering `reply` and recording the requests it saw, then stops the server. */
@@ -48,13 +48,23 @@ async function withServer(reply: (req: IncomingMessage) => Reply, fn: (srv: Serv
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
       const r = reply(req);
       if (r === 'hang') hanging.push(res);
+      else if (r === 'reset') res.destroy();
       else res.writeHead(r.status, { 'Content-Type': 'application/json', ...r.headers }).end(r.body);
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = (timeoutMs?: number) =>
-    track(new DlrnClient({ baseUrl: url, username: USER, password: PASSWORD, timeoutMs }));
+  // Retries wait 1-10 ms here; `retries: 0` where a test counts single requests.
+  const client = (timeoutMs?: number, retries = 0) =>
+    track(
+      new DlrnClient({
+        baseUrl: url,
+        username: USER,
+        password: PASSWORD,
+        timeoutMs,
+        retry: { retries, baseMs: 1, maxMs: 10 },
+      }),
+    );
   try {
     await fn({ url, seen, client });
   } finally {
@@ -202,6 +212,67 @@ describe('how DlrnClient classifies answers', () => {
     );
     expect(err.context.code).toBe('ECONNREFUSED');
   });
+});
+
+describe('retries per request', () => {
+  const flaky = (failures: Reply[]) => {
+    let n = 0;
+    return (): Reply => failures[n++] ?? ok([row]);
+  };
+
+  it('retries an idempotent GET on 5xx, 429, resets and timeouts, then answers', () =>
+    withServer(
+      flaky([ok({ message: 'busy' }, 503), ok({ message: 'slow down' }, 429), 'reset', 'hang', ok({}, 502)]),
+      async ({ seen, client }) => {
+        expect(await client(200, 5).promotions()).toEqual([row]);
+        expect(seen).toHaveLength(6);
+      },
+    ));
+
+  it('gives up after the bound with the last error and the attempt count', () =>
+    withServer(
+      () => ok({ message: 'db is locked' }, 503),
+      async ({ seen, client }) => {
+        const err = await expectDlrnError(client(undefined, 3).health(), ErrorCode.DlrnUnavailable, 503, /503 db is/);
+        expect(err.context.attempts).toBe(4);
+        expect(seen).toHaveLength(4);
+      },
+    ));
+
+  it('never retries a refusal or a POST (POSTs are retried only by check-then-act callers)', () =>
+    withServer(
+      (req) => (req.method === 'POST' ? ok({ message: 'busy' }, 503) : ok({ message: 'not found' }, 400)),
+      async ({ seen, client }) => {
+        const dlrn = client(undefined, 5);
+        await expectDlrnError(
+          dlrn.repoStatus({ commit_hash: 'c', distro_hash: 'd' }),
+          ErrorCode.DlrnNotFound,
+          400,
+          /not found/,
+        );
+        await expectDlrnError(
+          dlrn.promote({ commit_hash: 'c', distro_hash: 'd', promote_name: 'x' }),
+          ErrorCode.DlrnUnavailable,
+          503,
+          /busy/,
+        );
+        expect(seen.map((s) => s.method)).toEqual(['GET', 'POST']);
+      },
+    ));
+
+  it('an aborted signal stops the request in flight and every retry', () =>
+    withServer(
+      () => 'hang',
+      async ({ seen, client }) => {
+        const abort = new AbortController();
+        const started = Date.now();
+        setTimeout(() => abort.abort(new Error('activity cancelled')), 100);
+        const call = client(30_000, 5).withSignal(abort.signal).promotions();
+        await expect(call).rejects.toThrow(/activity cancelled/);
+        expect(Date.now() - started).toBeLessThan(2_000);
+        expect(seen).toHaveLength(1);
+      },
+    ));
 });
 
 describe('credentials', () => {

@@ -1,0 +1,64 @@
+// DLRN's promote is not idempotent (every POST inserts a row), so a slow DLRN must not make the promoter POST twice.
+// The fault proxy holds every POST /api/promote 15 s before DLRN sees it, longer than the promote activity's 10 s
+// heartbeat timeout; the real promotion workflow runs the real activity under a real worker with its production
+// timeouts. DLRN must end with exactly one row per (label, hash).
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { hashFromPromotion } from '../../domain/hash.js';
+import { promotionWorkflowId } from '../../domain/promotion.js';
+import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
+import { promotion } from '../../workflows/index.js';
+import { faultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { dlrnHeads, freshRelease, promotionCount, sandboxConfig } from '../helpers/sandbox-state.js';
+import { temporalHarness, type TemporalHarness } from '../helpers/temporal.js';
+
+const cfg = sandboxConfig('wallaby');
+const LABEL = 'tripleo-ci-testing';
+let h: TemporalHarness;
+let rel: SandboxRelease;
+let proxy: FaultProxy;
+
+beforeAll(async () => {
+  h = await temporalHarness();
+  rel = await freshRelease(h.client, 'wallaby');
+  proxy = await faultProxy(cfg.apiUrl, { slow: { method: 'POST', path: /^\/api\/promote$/, ms: 15_000 } });
+});
+afterAll(async () => {
+  await proxy?.close();
+  await h?.close();
+});
+
+it('a promote slower than the heartbeat timeout lands once per label', { timeout: 120_000 }, async () => {
+  const [was, next] = [buildByKey(rel, 'W09'), buildByKey(rel, 'W10')];
+  const hash = hashFromPromotion(next.commits[0]!);
+  const started = Date.now();
+  const result = await h.withWorker(() =>
+    h.client.workflow.execute(promotion, {
+      taskQueue: h.taskQueue,
+      workflowId: `${promotionWorkflowId(cfg.release, cfg.distro, LABEL, next.fullHash)}/slow-${Date.now()}`,
+      args: [
+        {
+          config: { ...cfg, apiUrl: proxy.url },
+          targetLabel: LABEL,
+          candidateLabel: 'consistent',
+          hash,
+          expectedCurrent: was.fullHash,
+          kinds: ['dlrn'],
+          reason: 'slow DLRN test',
+          createPrevious: true,
+        },
+      ],
+    }),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  expect(result.outcome).toBe('promoted');
+  expect(await dlrnHeads(cfg, [LABEL, `previous-${LABEL}`])).toEqual({
+    [LABEL]: next.fullHash,
+    [`previous-${LABEL}`]: was.fullHash,
+  });
+  expect({
+    label: await promotionCount(cfg, LABEL, hash),
+    previous: await promotionCount(cfg, `previous-${LABEL}`, hashFromPromotion(was.commits[0]!)),
+    posts: proxy.counts().forwarded['POST /api/promote'],
+  }).toEqual({ label: 1, previous: 1, posts: 2 });
+  expect(seconds).toBeGreaterThan(30); // both POSTs really took 15 s
+});
