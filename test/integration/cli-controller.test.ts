@@ -147,7 +147,9 @@ describe('controls after the controller continued as new', () => {
       // Holds only: they start no pass, so the controller is idle and continues as new once the server suggests it.
       for (let i = 0; (await handle.describe()).runId === first.firstExecutionRunId; i++) {
         if (i > 100) throw new Error('the controller never continued as new');
-        await handle.executeUpdate(holdUpdate, { args: [{ label: 'current-tripleo-rdo', by: 'test', why: `round ${i}` }] });
+        await handle.executeUpdate(holdUpdate, {
+          args: [{ label: 'current-tripleo-rdo', by: 'test', why: `round ${i}` }],
+        });
       }
       const runs = new Set<string>();
       for await (const wf of client.list({ query: `WorkflowId = "${CONTROLLER}"` })) runs.add(wf.runId);

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
 import { runCli } from '../helpers/cli-runner.js';
@@ -37,7 +37,7 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-const endController = () =>
+const endController = (): Promise<unknown> =>
   h.client.workflow
     .getHandle(CONTROLLER)
     .terminate('test')
@@ -55,8 +55,8 @@ beforeAll(async () => {
   env = { TEMPORAL_TASK_QUEUE: h.taskQueue, TEMPORAL_ADDRESS: testStack().temporalAddress };
   await endController();
 });
+afterEach(endController);
 afterAll(async () => {
-  await endController();
   await h?.close();
 });
 
@@ -67,11 +67,16 @@ describe('status when the controller cannot answer', () => {
     console.log(`status with Temporal unreachable: exit ${r.code} in ${r.ms} ms`);
     expect(r.timedOut).toBe(false);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.ms).toBeLessThan(10_000);
+    // about 3 s of it is the connect deadline; the rest is starting tsx and reading DLRN (was 21 s, exit 0)
+    expect(r.ms).toBeLessThan(15_000);
     expect(r.stderr).toContain(address);
     const rel = r.json<StatusJson>().releases[0]!;
     expect(rel.controller).toMatchObject({ state: 'unreachable', address });
-    expect(rel.stages.map((s) => s.targetLabel)).toEqual(['tripleo-ci-testing', 'current-tripleo', 'current-tripleo-rdo']);
+    expect(rel.stages.map((s) => s.targetLabel)).toEqual([
+      'tripleo-ci-testing',
+      'current-tripleo',
+      'current-tripleo-rdo',
+    ]);
 
     const text = await runCli(['status', '-c', file], { ...env, TEMPORAL_ADDRESS: address }, 60_000);
     expect(text.code).toBe(1);
@@ -93,7 +98,6 @@ describe('status when the controller cannot answer', () => {
     expect(r.ms).toBeLessThan(15_000);
     expect(r.json<StatusJson>().releases[0]!.controller.state).toBe('no-worker');
     expect(r.stderr).toContain(lonely);
-    await endController();
   });
 
   it('wedged (its workflow task fails on every attempt): exit 1, naming the failure', async () => {
@@ -116,9 +120,8 @@ describe('status when the controller cannot answer', () => {
       expect(r.ms).toBeLessThan(15_000);
       const ctl = r.json<StatusJson>().releases[0]!.controller;
       expect(ctl.state).toBe('wedged');
-      expect(ctl.detail).toMatch(/workflow task failing.*TypeError/i);
+      expect(ctl.detail).toMatch(/workflow task failing \(attempt \d+\): .*Cannot read properties of null/);
       expect(r.stderr).toMatch(/wedged/);
     });
-    await endController();
   });
 });
