@@ -18,12 +18,13 @@ import {
 import { controllerTrouble, readController, type ControllerView } from '../controller.js';
 import { evaluateStage } from '../evaluate.js';
 import { failureRecordLines } from '../failure-report.js';
+import type { ConfigVersion } from '../../workflows/contract.js';
 
 /** status shows the newest audit entries only; the whole log stays in the controller. */
 const AUDIT_SHOWN = 20;
 
 /** What the operator must know when the controller did not give its status. */
-function trouble(v: ControllerView): string | null {
+export function controllerProblem(v: ControllerView): string | null {
   if (v.state === 'running' || v.state === 'absent') return null;
   const unknown = v.state === 'closed' ? '' : '; holds, approvals and waivers are unknown';
   return `controller ${v.workflowId}: ${v.state} (${v.detail ?? '-'}) at Temporal ${v.address}${unknown}`;
@@ -34,6 +35,15 @@ const Options = z.object({
   label: z.string().optional(),
   json: z.boolean().optional(),
 });
+
+/** When the operator's release file is not the one the controller runs (the worker's config dir is the authority). */
+export function configDrift(file: string, version: string, runs: ConfigVersion | null): string | null {
+  if (!runs || runs.version === version) return null;
+  return (
+    `${file} is version ${version}, but the controller runs ${runs.version} ` +
+    `(${runs.file}, loaded ${when(runs.loadedAt)}): the worker's config dir is what promotes`
+  );
+}
 
 export function register(program: Command): void {
   program
@@ -49,18 +59,14 @@ export function register(program: Command): void {
         let code: number = EXIT.ok;
         for (const { cfg, file, version } of loadConfigFiles(o.releaseConfig)) {
           const view = await readController(cfg.release, cfg.distro);
-          const problem = trouble(view);
+          const problem = controllerProblem(view);
           if (problem)
             console.error(`${controllerTrouble(view) ? color.bad('error:') : color.dim('note:')} ${problem}`);
           if (controllerTrouble(view)) code = EXIT.failed;
           const ctl = view.status;
           const runs = ctl?.config ?? null;
-          if (runs && runs.version !== version) {
-            console.error(
-              `${color.bad('warning:')} ${file} is version ${version}, but the controller runs ${runs.version} ` +
-                `(${runs.file}, loaded ${when(runs.loadedAt)}): the worker's config dir is what promotes`,
-            );
-          }
+          const drift = configDrift(file, version, runs);
+          if (drift) console.error(`${color.bad('warning:')} ${drift}`);
           const labels = cfg.promotions.map((p) => p.targetLabel).filter((l) => !o.label || l === o.label);
           const stages = [];
           for (const label of labels) {
