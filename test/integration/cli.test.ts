@@ -121,6 +121,11 @@ describe('help and usage errors', () => {
       /--job: nope/,
     ],
     ['a bad release file', ['status', '-c', join(ROOT, 'package.json')], /package\.json/],
+    [
+      'a --why over 1000 characters',
+      ['hold', '--label', 'current-tripleo', '--why', 'x'.repeat(1001), '-c', WALLABY],
+      /--why: at most 1000 characters/,
+    ],
   ])('%s: exit 2 with a message naming it', async (_name, args, message) => {
     const before = await dlrnFor(cfg).promotionsAll({});
     const r = await cli(...args);
@@ -137,6 +142,7 @@ describe('read commands', () => {
     const { releases } = r.json<{
       releases: {
         release: string;
+        controller: { state: string };
         stages: {
           targetLabel: string;
           current: { fullHash: string };
@@ -146,6 +152,8 @@ describe('read commands', () => {
       }[];
     }>();
     expect(releases.map((x) => x.release)).toEqual(['wallaby']);
+    // the controller was ended before this file: status names its state instead of leaving it out
+    expect(releases[0]!.controller.state).toMatch(/^(absent|closed)$/);
     const stages = Object.fromEntries(releases[0]!.stages.map((s) => [s.targetLabel, s]));
     for (const label of ['tripleo-ci-testing', 'current-tripleo', 'current-tripleo-rdo']) {
       expect(stages[label]!.current.fullHash).toBe(hashOf(rel.labels[label]!.at(-1)!));
