@@ -143,6 +143,8 @@ export function register(program: Command): void {
               `waivers: ${c.waivers.map((w) => `${w.job} for ${shortHash(w.fullHash)} until ${when(w.expiresAt)} (${w.by})`).join('; ')}`,
             );
           if (r.controller.running) console.log(`running: ${r.controller.running.reason}`);
+          const le = r.controller.lastError;
+          if (le) console.log(`last error: ${le.reason} at ${when(le.at)}: ${le.message}`);
           if (r.controller.failures.length) {
             console.log('failed promotions:');
             for (const f of r.controller.failures) for (const line of failureRecordLines(f)) console.log(`  ${line}`);
