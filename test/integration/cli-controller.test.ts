@@ -82,7 +82,8 @@ describe('report-result with no worker up', () => {
       console.log(`report-result with no worker: exit ${r.code} in ${r.ms} ms`);
       expect(r.timedOut, 'report-result waited for a worker').toBe(false);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.ms).toBeLessThan(15_000);
+      // starting the CLI (tsx) is most of it: 7 s on this 2-core machine under load; the old one never returned
+      expect(r.ms).toBeLessThan(20_000);
       expect(r.json()).toMatchObject({ vote: { job_id: job, success: true }, evaluated: ['current-tripleo'] });
     }
     const votes = await dlrnFor(cfg).repoStatus({
