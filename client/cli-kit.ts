@@ -1,9 +1,10 @@
 // What every `promoter` command shares: option schemas and the one error handler (exit 0 done, 1 failed, 2 usage),
 // release configs, the Temporal connection and the release controller, and output (tables and colour only on a
 // TTY, --json for machines, a Web UI link for every workflow touched).
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import Table from 'cli-table3';
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
@@ -11,12 +12,10 @@ import { z } from 'zod';
 import { loadReleaseConfig } from '../domain/config-file.js';
 import type { ReleaseConfig } from '../domain/config.js';
 import { ErrorCode, isPromoterError, PromoterError } from '../domain/errors.js';
-import { ARTIFACT_KINDS, releaseWorkflowId } from '../domain/promotion.js';
-import { configureUpdate } from '../workflows/contract.js';
-import type { releaseController } from '../workflows/controller.js';
-import type { ReleasePassResult, StageResult } from '../workflows/contract.js';
-import { Distro, Release } from '../workflows/search-attributes.js';
-import { connectClient, temporalSettings, workflowUiUrl } from './connection.js';
+import { ARTIFACT_KINDS } from '../domain/promotion.js';
+import type { PromotionResult, ReleasePassResult, StageResult } from '../workflows/contract.js';
+import { connectClient, workflowUiUrl } from './connection.js';
+import { failureLines, promotionLines } from './failure-report.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -51,9 +50,13 @@ export const duration = z
     const [, n, unit] = DURATION.exec(v)!;
     return Number(n) * { s: 1, m: 60, h: 3600, d: 86400 }[unit as 's' | 'm' | 'h' | 'd'];
   });
-export const why = z.string({ error: 'a reason is required for every manual control' }).trim().min(1, {
-  error: 'a reason is required for every manual control',
-});
+/** Recorded in the audit log and carried in history: bounded so a pasted log cannot bloat the controller. */
+export const WHY_MAX = 1000;
+export const why = z
+  .string({ error: 'a reason is required for every manual control' })
+  .trim()
+  .min(1, { error: 'a reason is required for every manual control' })
+  .max(WHY_MAX, { error: `at most ${WHY_MAX} characters (link to a ticket or a log instead)` });
 export const by = z
   .string()
   .trim()
@@ -73,8 +76,23 @@ export const kindsOpt = z
   );
 export const fullHashOpt = z.string().regex(/^[0-9a-f]{32,64}(_[0-9a-f]{8}){0,3}$/, { error: 'expected a full_hash' });
 
+/** A release file as the operator has it, with the version the worker would give it. */
+export interface ConfigFile {
+  file: string;
+  /** sha256 of the file's content, first 12 hex (what the worker records as ConfigVersion.version). */
+  version: string;
+  cfg: ReleaseConfig;
+}
+
+export const configVersionOf = (content: string | Buffer) =>
+  createHash('sha256').update(content).digest('hex').slice(0, 12);
+
 /** Release configs: -c files, else every *.yaml in $PROMOTER_CONFIG_DIR (default config/sandbox). */
 export function loadConfigs(files: string[] | undefined): ReleaseConfig[] {
+  return loadConfigFiles(files).map((f) => f.cfg);
+}
+
+export function loadConfigFiles(files: string[] | undefined): ConfigFile[] {
   const list = files?.length
     ? files
     : (() => {
@@ -90,7 +108,10 @@ export function loadConfigs(files: string[] | undefined): ReleaseConfig[] {
         }
         return names.sort().map((f) => join(dir, f));
       })();
-  return list.map((f) => loadReleaseConfig(f));
+  return list.map((file) => {
+    const cfg = loadReleaseConfig(file);
+    return { file, cfg, version: configVersionOf(readFileSync(file)) };
+  });
 }
 
 /** The one config a command acts on: exactly one, or the one whose promotions include --label. */
@@ -117,25 +138,8 @@ export function checkLabel(cfg: ReleaseConfig, label: string): void {
 }
 
 let clientPromise: Promise<Client> | undefined;
-export const temporal = () => (clientPromise ??= connectClient());
-
-/** The release's controller, started if it is not running, with the config the operator gave. */
-export async function ensureController(cfg: ReleaseConfig): Promise<WorkflowHandle<typeof releaseController>> {
-  const client = await temporal();
-  const handle = await client.workflow.start<typeof releaseController>('releaseController', {
-    taskQueue: temporalSettings().taskQueue,
-    workflowId: releaseWorkflowId(cfg.release, cfg.distro),
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ config: cfg }],
-    staticSummary: `release controller of ${cfg.release}/${cfg.distro}`,
-    typedSearchAttributes: [
-      { key: Release, value: cfg.release },
-      { key: Distro, value: cfg.distro },
-    ],
-  });
-  await handle.executeUpdate(configureUpdate, { args: [cfg] });
-  return handle;
-}
+/** The CLI's Temporal client: a server that does not answer in 3 s fails the command instead of hanging it. */
+export const temporal = () => (clientPromise ??= connectClient(undefined, '3s'));
 
 export function link(workflowId: string): string {
   const url = workflowUiUrl(workflowId);
@@ -186,15 +190,9 @@ export function printPass(pass: ReleasePassResult): void {
   );
 }
 
-/** The message of a failure, looking through Temporal's wrappers (an update refused by its validator, …). */
-function rootMessage(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  let msg = e?.message ?? String(err);
-  while (e?.cause && typeof e.cause === 'object') {
-    e = e.cause as { message?: string; cause?: unknown };
-    if (e.message) msg = e.message;
-  }
-  return msg;
+/** A promotion's result as lines: outcome, what failed, what was restored, what stays ahead, the hint. */
+export function printPromotion(r: PromotionResult): void {
+  for (const line of promotionLines(r)) console.log(line);
 }
 
 /** Runs a command's action: prints errors once, with a suggestion, and sets the exit code. */
@@ -205,10 +203,12 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       code = (await fn(...args)) ?? EXIT.ok;
     } catch (err) {
       const usageError = isPromoterError(err) && (err.code === ErrorCode.Usage || err.code === ErrorCode.Config);
-      const refused = (err as { name?: string }).name === 'WorkflowUpdateFailedError' && /^--/.test(rootMessage(err));
-      console.error(`${color.bad('error:')} ${rootMessage(err)}`);
-      if (isPromoterError(err) && err.suggestion) console.error(`${color.dim('hint:')} ${err.suggestion}`);
-      code = usageError || refused ? EXIT.usage : EXIT.failed;
+      const report = failureLines(err);
+      const [first, ...rest] = report.lines;
+      console.error(`${color.bad('error:')} ${first}`);
+      for (const line of rest) console.error(line);
+      if (report.hint) console.error(`${color.dim('hint:')} ${report.hint}`);
+      code = usageError || report.refused ? EXIT.usage : EXIT.failed;
     } finally {
       if (clientPromise) await (await clientPromise.catch(() => null))?.connection.close();
     }

@@ -2,6 +2,7 @@
 // TEMPORAL_TLS_*, TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE), read by Temporal's own envconfig package. With nothing
 // set it is the local dev server on 127.0.0.1:7233, namespace "default".
 import { Client, Connection } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 
 export const DEFAULT_TASK_QUEUE = 'rdo-promoter';
@@ -26,8 +27,12 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
   };
 }
 
-export async function connectClient(settings = temporalSettings()): Promise<Client> {
-  const connection = await Connection.connect(settings.connectionOptions);
+/** connectTimeout: how long to wait for the server at all (the CLI keeps it short, so a down server fails fast). */
+export async function connectClient(settings = temporalSettings(), connectTimeout?: Duration): Promise<Client> {
+  const connection = await Connection.connect({
+    ...settings.connectionOptions,
+    ...(connectTimeout ? { connectTimeout } : {}),
+  });
   return new Client({ connection, namespace: settings.namespace });
 }
 

@@ -8,7 +8,8 @@ import type { ReleaseConfig } from '../domain/config.js';
 import { isPromoterError } from '../domain/errors.js';
 import { releaseWorkflowId } from '../domain/promotion.js';
 import { runPassUpdate } from '../workflows/contract.js';
-import { ensureController, printPass, temporal } from './cli-kit.js';
+import { printPass, temporal } from './cli-kit.js';
+import { ensureController } from './controller.js';
 import { workflowUiUrl } from './connection.js';
 
 const SANDBOX_CONFIG_DIR = fileURLToPath(new URL('../config/sandbox/', import.meta.url));
@@ -26,7 +27,7 @@ async function main() {
   for (const cfg of configs) {
     const workflowId = releaseWorkflowId(cfg.release, cfg.distro);
     // The release controller owns the release; the pass runs through it like a scheduled one would.
-    const handle = await ensureController(cfg);
+    const handle = await ensureController(cfg.release, cfg.distro);
     const pass = await handle.executeUpdate(runPassUpdate, { args: [{ reason: 'sandbox run' }] });
     console.log(`\n${cfg.release}/${cfg.distro} (${cfg.hashKind} hashes, DLRN API ${cfg.apiUrl})`);
     printPass(pass);

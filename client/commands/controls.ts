@@ -11,16 +11,19 @@ import {
   by,
   checkLabel,
   duration,
-  ensureController,
+  EXIT,
   fullHashOpt,
   kindsOpt,
   link,
   oneConfig,
   parseOptions,
   printJson,
+  printPromotion,
   usage,
   why,
 } from '../cli-kit.js';
+import { ensureController } from '../controller.js';
+import { promoted } from '../failure-report.js';
 
 const common = {
   releaseConfig: z.array(z.string()).optional(),
@@ -50,6 +53,11 @@ function cfgFor(o: Record<string, unknown>) {
   return cfg;
 }
 
+const controllerFor = (o: Record<string, unknown>) => {
+  const cfg = cfgFor(o);
+  return ensureController(cfg.release, cfg.distro);
+};
+
 const verbs: Verb[] = [
   {
     name: 'approve',
@@ -60,7 +68,7 @@ const verbs: Verb[] = [
     ],
     schema: z.object({ ...common, label, hash: fullHashOpt }),
     run: async (o) =>
-      (await ensureController(cfgFor(o))).executeUpdate(m.approveUpdate, {
+      (await controllerFor(o)).executeUpdate(m.approveUpdate, {
         args: [{ label: o.label as string, fullHash: o.hash as string, by: o.by as string, why: o.why as string }],
       }),
   },
@@ -70,7 +78,7 @@ const verbs: Verb[] = [
     options: [['-l, --label <label>', 'target label', true]],
     schema: z.object({ ...common, label }),
     run: async (o) =>
-      (await ensureController(cfgFor(o))).executeUpdate(m.holdUpdate, {
+      (await controllerFor(o)).executeUpdate(m.holdUpdate, {
         args: [{ label: o.label as string, by: o.by as string, why: o.why as string }],
       }),
   },
@@ -80,7 +88,7 @@ const verbs: Verb[] = [
     options: [['-l, --label <label>', 'target label', true]],
     schema: z.object({ ...common, label }),
     run: async (o) =>
-      (await ensureController(cfgFor(o))).executeUpdate(m.unholdUpdate, {
+      (await controllerFor(o)).executeUpdate(m.unholdUpdate, {
         args: [{ label: o.label as string, by: o.by as string, why: o.why as string }],
       }),
   },
@@ -90,7 +98,7 @@ const verbs: Verb[] = [
     options: [['-l, --label <label>', 'only if it promotes this label']],
     schema: z.object({ ...common, label: z.string().optional() }),
     run: async (o) =>
-      (await ensureController(cfgFor(o))).executeUpdate(m.abortUpdate, {
+      (await controllerFor(o)).executeUpdate(m.abortUpdate, {
         args: [{ label: o.label as string | undefined, by: o.by as string, why: o.why as string }],
       }),
   },
@@ -103,7 +111,7 @@ const verbs: Verb[] = [
     ],
     schema: z.object({ ...common, label, kinds: kindsOpt.optional() }),
     run: async (o) =>
-      (await ensureController(cfgFor(o))).executeUpdate(m.rollbackUpdate, {
+      (await controllerFor(o)).executeUpdate(m.rollbackUpdate, {
         args: [{ label: o.label as string, kinds: o.kinds as never, by: o.by as string, why: o.why as string }],
       }),
   },
@@ -121,7 +129,7 @@ const verbs: Verb[] = [
       if (!cfg.promotions.some((p) => p.criteria.includes(o.job as string))) {
         throw usage(`--job: ${String(o.job)} is not a criteria job of ${cfg.release}/${cfg.distro}`);
       }
-      return (await ensureController(cfg)).executeUpdate(m.waiveUpdate, {
+      return (await ensureController(cfg.release, cfg.distro)).executeUpdate(m.waiveUpdate, {
         args: [
           {
             job: o.job as string,
@@ -153,13 +161,19 @@ export function register(program: Command): void {
         action(async (raw: unknown) => {
           const o = parseOptions(v.schema, raw) as Record<string, unknown>;
           const result = await v.run(o);
-          if (o.json) return void printJson(result);
           const cfg = cfgFor(o);
           if (v.name === 'rollback') {
             const r = result as PromotionResult;
-            console.log(`${r.label} rolled back to ${r.fullHash}: ${r.outcome}`);
-            console.log(link(promotionWorkflowId(cfg.release, cfg.distro, r.label, r.fullHash)));
-          } else if (v.name === 'abort') {
+            if (o.json) printJson(r);
+            else {
+              printPromotion(r);
+              console.log(link(promotionWorkflowId(cfg.release, cfg.distro, r.label, r.fullHash)));
+            }
+            return promoted(r) ? EXIT.ok : EXIT.failed;
+          }
+          // A control answers with the entry it recorded; only that is printed, never the audit log.
+          if (o.json) return void printJson(v.name === 'abort' ? result : { entry: (result as m.ControlAck).entry });
+          if (v.name === 'abort') {
             const r = result as { aborted: string[] };
             console.log(r.aborted.length ? `aborted: ${r.aborted.join(', ')}` : 'nothing was running');
           } else {

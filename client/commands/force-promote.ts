@@ -9,7 +9,7 @@ import {
   aggregateHashOpt,
   by,
   checkLabel,
-  ensureController,
+  EXIT,
   extendedHashOpt,
   hex,
   kindsOpt,
@@ -17,9 +17,12 @@ import {
   oneConfig,
   parseOptions,
   printJson,
+  printPromotion,
   usage,
   why,
 } from '../cli-kit.js';
+import { ensureController } from '../controller.js';
+import { promoted } from '../failure-report.js';
 
 export const Options = z.object({
   releaseConfig: z.array(z.string()).optional(),
@@ -66,14 +69,17 @@ export function register(program: Command): void {
         const hash = hashFrom(o);
         const cfg = oneConfig(o.releaseConfig, o.label, o.release);
         checkLabel(cfg, o.label);
-        const handle = await ensureController(cfg);
+        const handle = await ensureController(cfg.release, cfg.distro);
         const r = await handle.executeUpdate(forcePromoteUpdate, {
           args: [{ label: o.label, hash, kinds: o.kinds as never, by: o.by, why: o.why }],
         });
-        if (o.json) return void printJson(r);
-        console.log(`${r.fullHash} → ${r.label}: ${r.outcome}`);
-        for (const s of r.steps) console.log(`  ${s.step} ${s.state}${s.note ? ` — ${s.note}` : ''}`);
-        console.log(link(promotionWorkflowId(cfg.release, cfg.distro, r.label, r.fullHash)));
+        if (o.json) printJson(r);
+        else {
+          printPromotion(r);
+          for (const s of r.steps) console.log(`  ${s.step} ${s.state}${s.note ? ` — ${s.note}` : ''}`);
+          console.log(link(promotionWorkflowId(cfg.release, cfg.distro, r.label, r.fullHash)));
+        }
+        return promoted(r) ? EXIT.ok : EXIT.failed;
       }),
     );
 }

@@ -3,13 +3,17 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { releaseWorkflowId } from '../../domain/promotion.js';
-import { promotionProgressQuery, runPassUpdate } from '../../workflows/contract.js';
+import {
+  promotionProgressQuery,
+  runPassUpdate,
+  type StageOutcome,
+  type StageResult,
+} from '../../workflows/contract.js';
 import {
   action,
   by,
   checkLabel,
   color,
-  ensureController,
   EXIT,
   link,
   oneConfig,
@@ -18,6 +22,8 @@ import {
   printPass,
   temporal,
 } from '../cli-kit.js';
+import { ensureController } from '../controller.js';
+import { promotionLines } from '../failure-report.js';
 
 const Options = z.object({
   releaseConfig: z.array(z.string()).optional(),
@@ -28,6 +34,9 @@ const Options = z.object({
   json: z.boolean().optional(),
   by,
 });
+
+/** Stage outcomes that mean a promotion was tried and did not land: the command exits 1. */
+const FAILED = new Set<StageOutcome>(['failed', 'refused', 'failed-undone', 'failed-partly-undone']);
 
 /** Prints each new step of the release's running promotions until stop() is called. */
 function watch(release: string, distro: string): () => void {
@@ -75,17 +84,25 @@ export function register(program: Command): void {
         const o = parseOptions(Options, raw);
         const cfg = oneConfig(o.releaseConfig, o.label?.[0], o.release);
         for (const l of o.label ?? []) checkLabel(cfg, l);
-        const handle = await ensureController(cfg);
+        const handle = await ensureController(cfg.release, cfg.distro);
         const stop = o.watch ? watch(cfg.release, cfg.distro) : () => {};
         const pass = await handle
           .executeUpdate(runPassUpdate, {
             args: [{ reason: `cli promote by ${o.by}`, labels: o.label, dryRun: o.dryRun }],
           })
           .finally(stop);
-        if (o.json) return void printJson(pass);
-        printPass(pass);
-        console.log(link(releaseWorkflowId(cfg.release, cfg.distro)));
-        return pass.stages.some((s) => s.outcome === 'failed') ? EXIT.failed : EXIT.ok;
+        const failed = pass.stages.filter((s) => FAILED.has(s.outcome));
+        if (o.json) printJson(pass);
+        else {
+          printPass(pass);
+          for (const s of failed) {
+            const p = (s as StageResult).promotion;
+            for (const line of p ? promotionLines(p) : [`${s.targetLabel}: ${s.outcome}: ${s.reason}`])
+              console.log(line);
+          }
+          console.log(link(releaseWorkflowId(cfg.release, cfg.distro)));
+        }
+        return failed.length ? EXIT.failed : EXIT.ok;
       }),
     );
 }

@@ -1,13 +1,13 @@
 // promoter report-result: the same arguments as `dlrnapi report-result`. Records the CI vote in DLRN, then tells the
 // release controller, so a hash whose criteria are now met promotes at once instead of at the next schedule tick.
+// It never waits for a worker (CI jobs run it with or without one up): the evaluation is a signal-with-start, which
+// the Temporal server accepts alone and keeps in the controller's history until a worker runs it.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { DlrnClient } from '../../integrations/dlrn.js';
-import { evaluateSignal } from '../../workflows/contract.js';
 import {
   action,
   aggregateHashOpt,
-  ensureController,
   extendedHashOpt,
   hex,
   link,
@@ -16,6 +16,7 @@ import {
   printJson,
   usage,
 } from '../cli-kit.js';
+import { signalEvaluate } from '../controller.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 
 const bool = z
@@ -86,13 +87,20 @@ export function register(program: Command): void {
           )
           .map((p) => p.targetLabel);
         if (o.success && labels.length > 0) {
-          const handle = await ensureController(cfg);
-          await handle.signal(evaluateSignal, { reason: `report-result ${o.jobId}`, labels });
+          try {
+            await signalEvaluate(cfg.release, cfg.distro, { reason: `report-result ${o.jobId}`, labels });
+          } catch (err) {
+            throw new Error(
+              `the vote is recorded in DLRN, but the release controller was not told (${(err as Error).message}); ` +
+                'the next schedule tick evaluates it',
+              { cause: err },
+            );
+          }
         }
         if (o.json) return printJson({ vote, evaluated: o.success ? labels : [] });
         printJson(vote);
         if (o.success && labels.length) {
-          console.error(`evaluating ${labels.join(', ')} now`);
+          console.error(`evaluation of ${labels.join(', ')} queued in the release controller`);
           console.error(link(releaseWorkflowId(cfg.release, cfg.distro)));
         }
       }),

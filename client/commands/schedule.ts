@@ -2,31 +2,72 @@
 // (ID promoter/<release>/<distro>) that starts a `tick` every interval; the tick asks the release controller to
 // evaluate. Overlap policy SKIP: the controller serializes passes and coalesces evaluations, so a tick that finds the
 // previous one still running adds nothing; catch-up window 10 minutes, so a Temporal outage does not replay a
-// backlog of ticks.
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+// backlog of ticks. A tick carries only { release, distro }: the controller reads the release file from the
+// worker's config dir, so a schedule never replays the config it was created with.
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ReleaseConfig } from '../../domain/config.js';
 import { temporalSettings } from '../connection.js';
-import { action, by, loadConfigs, parseOptions, printJson, printTable, temporal, usage, when } from '../cli-kit.js';
+import {
+  action,
+  by,
+  loadConfigs,
+  why,
+  parseOptions,
+  printJson,
+  printTable,
+  temporal,
+  usage,
+  when,
+} from '../cli-kit.js';
 
 export const scheduleId = (cfg: ReleaseConfig) => `promoter/${cfg.release}/${cfg.distro}`;
 
-function options(cfg: ReleaseConfig, note: string): ScheduleOptions {
+/** Temporal appends the scheduled time to the tick's workflow ID, so every tick has its own. */
+function options(cfg: ReleaseConfig, note: string) {
+  const s = cfg.schedule;
   return {
     scheduleId: scheduleId(cfg),
-    spec: { intervals: [{ every: `${cfg.schedule.intervalSeconds}s` }], jitter: `${cfg.schedule.jitterSeconds}s` },
+    spec: {
+      intervals: [{ every: `${s.intervalSeconds}s` }],
+      ...(s.jitterSeconds > 0 ? { jitter: `${s.jitterSeconds}s` } : {}),
+    },
     action: {
-      type: 'startWorkflow',
+      type: 'startWorkflow' as const,
       workflowType: 'tick',
       workflowId: `tick/${cfg.release}/${cfg.distro}`,
       taskQueue: temporalSettings().taskQueue,
-      args: [{ config: cfg }],
-      staticSummary: `schedule tick for ${cfg.release}/${cfg.distro}`,
+      args: [{ release: cfg.release, distro: cfg.distro }],
+      staticSummary: `schedule tick of ${cfg.release}/${cfg.distro}: ask the release controller to evaluate`,
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
-    state: { paused: cfg.schedule.paused, note },
-  };
+    state: { paused: s.paused, note },
+  } satisfies ScheduleOptions;
+}
+
+/**
+ * Creates the schedule, or brings an existing one in line with the release file (spec, action, policies). A pause
+ * set by an operator survives: only `schedule unpause` lifts it, with a reason.
+ */
+async function upsert(client: Client, cfg: ReleaseConfig, note: string): Promise<'created' | 'updated'> {
+  const wanted = options(cfg, note);
+  const handle = client.schedule.getHandle(wanted.scheduleId);
+  try {
+    await handle.describe();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await client.schedule.create(wanted);
+    return 'created';
+  }
+  await handle.update((prev) => ({
+    ...prev,
+    spec: wanted.spec,
+    action: wanted.action,
+    policies: { ...prev.policies, ...wanted.policies },
+    state: prev.state.paused || !wanted.state.paused ? prev.state : { ...prev.state, paused: true, note },
+  }));
+  return 'updated';
 }
 
 const base = {
@@ -64,17 +105,7 @@ export function register(program: Command): void {
       const client = await temporal();
       const done = [];
       for (const cfg of configs(o)) {
-        const opts = options(cfg, `created by ${o.by}`);
-        try {
-          await client.schedule
-            .getHandle(opts.scheduleId)
-            .update((prev) => ({ ...prev, spec: opts.spec, action: opts.action, policies: opts.policies }) as never);
-          done.push({ scheduleId: opts.scheduleId, action: 'updated' });
-        } catch (err) {
-          if (!(err instanceof ScheduleNotFoundError)) throw err;
-          await client.schedule.create(opts);
-          done.push({ scheduleId: opts.scheduleId, action: 'created' });
-        }
+        done.push({ scheduleId: scheduleId(cfg), action: await upsert(client, cfg, `created by ${o.by}`) });
       }
       if (o.json) return printJson(done);
       for (const d of done) console.log(`${d.scheduleId}: ${d.action}`);
@@ -124,7 +155,7 @@ export function register(program: Command): void {
       .requiredOption('--why <reason>', 'why (kept as the schedule note)')
       .action(
         action(async (raw: unknown) => {
-          const o = parseOptions(z.object({ ...base, why: z.string().min(1) }), raw);
+          const o = parseOptions(z.object({ ...base, why }), raw);
           const client = await temporal();
           for (const cfg of configs(o)) {
             const h = client.schedule.getHandle(scheduleId(cfg));

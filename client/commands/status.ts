@@ -1,15 +1,49 @@
 // promoter status: per release/distro/label, the current hash, when it was promoted, and every candidate with what
-// it waits for; plus the controller's controls (holds, approvals, waivers, running job, planned wake-ups).
+// it waits for; plus the controller: its state, controls (holds, approvals, waivers), running job, planned wake-ups,
+// the promotions that failed and why, and the config version it runs. When the controller cannot answer (Temporal
+// down, no worker, wedged) it says so within seconds and exits 1, since holds and waivers are then unknown.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { action, color, loadConfigs, printJson, printTable, shortHash, when, parseOptions } from '../cli-kit.js';
-import { controllerStatus, evaluateStage } from '../evaluate.js';
+import {
+  action,
+  color,
+  EXIT,
+  loadConfigFiles,
+  printJson,
+  printTable,
+  shortHash,
+  when,
+  parseOptions,
+} from '../cli-kit.js';
+import { controllerTrouble, readController, type ControllerView } from '../controller.js';
+import { evaluateStage } from '../evaluate.js';
+import { failureRecordLines } from '../failure-report.js';
+import type { ConfigVersion } from '../../workflows/contract.js';
+
+/** status shows the newest audit entries only; the whole log stays in the controller. */
+const AUDIT_SHOWN = 20;
+
+/** What the operator must know when the controller did not give its status. */
+export function controllerProblem(v: ControllerView): string | null {
+  if (v.state === 'running' || v.state === 'absent') return null;
+  const unknown = v.state === 'closed' ? '' : '; holds, approvals and waivers are unknown';
+  return `controller ${v.workflowId}: ${v.state} (${v.detail ?? '-'}) at Temporal ${v.address}${unknown}`;
+}
 
 const Options = z.object({
   releaseConfig: z.array(z.string()).optional(),
   label: z.string().optional(),
   json: z.boolean().optional(),
 });
+
+/** When the operator's release file is not the one the controller runs (the worker's config dir is the authority). */
+export function configDrift(file: string, version: string, runs: ConfigVersion | null): string | null {
+  if (!runs || runs.version === version) return null;
+  return (
+    `${file} is version ${version}, but the controller runs ${runs.version} ` +
+    `(${runs.file}, loaded ${when(runs.loadedAt)}): the worker's config dir is what promotes`
+  );
+}
 
 export function register(program: Command): void {
   program
@@ -22,8 +56,17 @@ export function register(program: Command): void {
       action(async (raw: unknown) => {
         const o = parseOptions(Options, raw);
         const releases = [];
-        for (const cfg of loadConfigs(o.releaseConfig)) {
-          const ctl = await controllerStatus(cfg);
+        let code: number = EXIT.ok;
+        for (const { cfg, file, version } of loadConfigFiles(o.releaseConfig)) {
+          const view = await readController(cfg.release, cfg.distro);
+          const problem = controllerProblem(view);
+          if (problem)
+            console.error(`${controllerTrouble(view) ? color.bad('error:') : color.dim('note:')} ${problem}`);
+          if (controllerTrouble(view)) code = EXIT.failed;
+          const ctl = view.status;
+          const runs = ctl?.config ?? null;
+          const drift = configDrift(file, version, runs);
+          if (drift) console.error(`${color.bad('warning:')} ${drift}`);
           const labels = cfg.promotions.map((p) => p.targetLabel).filter((l) => !o.label || l === o.label);
           const stages = [];
           for (const label of labels) {
@@ -53,17 +96,29 @@ export function register(program: Command): void {
             release: cfg.release,
             distro: cfg.distro,
             hashKind: cfg.hashKind,
-            controller: ctl && {
-              controls: ctl.controls,
-              running: ctl.running,
-              wakeups: ctl.wakeups,
-              lastPass: ctl.lastPass && { reason: ctl.lastPass.reason, finishedAt: ctl.lastPass.finishedAt },
-              lastError: ctl.lastError,
+            config: { file, version, running: runs, matches: runs ? runs.version === version : null },
+            controller: {
+              workflowId: view.workflowId,
+              address: view.address,
+              state: view.state,
+              detail: view.detail,
+              runId: view.runId,
+              taskQueue: view.taskQueue,
+              controls: ctl && { ...ctl.controls, audit: ctl.controls.audit.slice(-AUDIT_SHOWN) },
+              running: ctl?.running ?? null,
+              wakeups: ctl?.wakeups ?? [],
+              lastPass: ctl?.lastPass ? { reason: ctl.lastPass.reason, finishedAt: ctl.lastPass.finishedAt } : null,
+              lastError: ctl?.lastError ?? null,
+              failures: ctl?.failures ?? [],
+              pendingEvaluations: ctl?.pendingEvaluations ?? 0,
             },
             stages,
           });
         }
-        if (o.json) return printJson({ releases });
+        if (o.json) {
+          printJson({ releases });
+          return code;
+        }
         for (const r of releases) {
           console.log(color.bold(`\n${r.release}/${r.distro}`) + color.dim(` (${r.hashKind} hashes)`));
           printTable(
@@ -81,14 +136,29 @@ export function register(program: Command): void {
               return [s.targetLabel, shortHash(s.current.fullHash), when(s.current.promotedAt), next, waiting];
             }),
           );
-          const c = r.controller?.controls;
+          const c = r.controller.controls;
           if (c?.holds.length) console.log(`holds: ${c.holds.map((h) => `${h.label} (${h.by}: ${h.why})`).join('; ')}`);
           if (c?.waivers.length)
             console.log(
               `waivers: ${c.waivers.map((w) => `${w.job} for ${shortHash(w.fullHash)} until ${when(w.expiresAt)} (${w.by})`).join('; ')}`,
             );
-          if (r.controller?.running) console.log(`running: ${r.controller.running.reason}`);
+          if (r.controller.running) console.log(`running: ${r.controller.running.reason}`);
+          const le = r.controller.lastError;
+          if (le) console.log(`last error: ${le.reason} at ${when(le.at)}: ${le.message}`);
+          if (r.controller.failures.length) {
+            console.log('failed promotions:');
+            for (const f of r.controller.failures) for (const line of failureRecordLines(f)) console.log(`  ${line}`);
+          }
+          const cv = r.config.running;
+          console.log(
+            color.dim(
+              `controller: ${r.controller.state}` +
+                (cv ? `; config ${cv.version} (${cv.file})` : '') +
+                `; ${r.config.file} is ${r.config.version}`,
+            ),
+          );
         }
+        return code;
       }),
     );
 }

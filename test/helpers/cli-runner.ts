@@ -6,25 +6,41 @@ import { testStack } from './stack.js';
 
 export interface CliResult {
   code: number | null;
+  /** Wall time of the run, ms. */
+  ms: number;
+  /** True when the run was killed at timeoutMs. */
+  timedOut: boolean;
   stdout: string;
   stderr: string;
   json<T = unknown>(): T;
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Runs the CLI; a run still going after timeoutMs is killed (timedOut), so a hang fails its test with output. */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): Promise<CliResult> {
+  const t0 = Date.now();
+  let timedOut = false;
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'promoter.js'), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...testStack().env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // its own process group: bin/promoter.js runs the CLI in a child, and a timeout must end both
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => {
+    timedOut = true;
+    process.kill(-child.pid!, 'SIGKILL');
+  }, timeoutMs);
   return new Promise((resolve) =>
-    child.on('close', (code) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
       resolve({
         code,
+        ms: Date.now() - t0,
+        timedOut,
         stdout,
         stderr,
         json: <T>() => {
@@ -34,7 +50,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
             throw new Error(`not JSON (exit ${code}):\n${stdout}\n${stderr}`);
           }
         },
-      }),
-    ),
+      });
+    }),
   );
 }

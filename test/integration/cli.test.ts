@@ -1,10 +1,10 @@
 // The `promoter` CLI, run as a child process against the real stack: help, usage errors (exit 2, nothing changed),
 // read commands and their --json shapes, and the manual controls end to end through the release controller.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
@@ -121,6 +121,11 @@ describe('help and usage errors', () => {
       /--job: nope/,
     ],
     ['a bad release file', ['status', '-c', join(ROOT, 'package.json')], /package\.json/],
+    [
+      'a --why over 1000 characters',
+      ['hold', '--label', 'current-tripleo', '--why', 'x'.repeat(1001), '-c', WALLABY],
+      /--why: at most 1000 characters/,
+    ],
   ])('%s: exit 2 with a message naming it', async (_name, args, message) => {
     const before = await dlrnFor(cfg).promotionsAll({});
     const r = await cli(...args);
@@ -137,6 +142,7 @@ describe('read commands', () => {
     const { releases } = r.json<{
       releases: {
         release: string;
+        controller: { state: string };
         stages: {
           targetLabel: string;
           current: { fullHash: string };
@@ -146,6 +152,8 @@ describe('read commands', () => {
       }[];
     }>();
     expect(releases.map((x) => x.release)).toEqual(['wallaby']);
+    // the controller was ended before this file: status names its state instead of leaving it out
+    expect(releases[0]!.controller.state).toMatch(/^(absent|closed)$/);
     const stages = Object.fromEntries(releases[0]!.stages.map((s) => [s.targetLabel, s]));
     for (const label of ['tripleo-ci-testing', 'current-tripleo', 'current-tripleo-rdo']) {
       expect(stages[label]!.current.fullHash).toBe(hashOf(rel.labels[label]!.at(-1)!));
@@ -285,7 +293,8 @@ describe('controls through the release controller', () => {
         '--hash',
         hashOf('W11'),
         '--for',
-        '3s',
+        // long enough to outlive starting the CLI again for status (seconds on a loaded machine)
+        '20s',
         '--why',
         'flaky',
         '-c',
@@ -298,14 +307,17 @@ describe('controls through the release controller', () => {
       const status = () =>
         cli('status', '-c', WALLABY, '--json').then((r) => r.json<S>().releases[0]!.controller.controls);
       expect((await status()).waivers.map((x) => x.job)).toEqual([job]);
-      const after = await until('the waiver to expire', status, (c) => c.waivers.length === 0, 20_000);
+      const after = await until('the waiver to expire', status, (c) => c.waivers.length === 0, 60_000);
       expect(after.audit.map((a) => a.action)).toContain('waiver-expired');
     });
   });
 
   it('an approval gate holds a promotion until approve', async () => {
     rel = await freshRelease(h.client, 'wallaby');
-    const file = join(tmpdir(), `wallaby-approval-${randomUUID()}.yaml`);
+    // The worker's config dir is the configuration's one authority: the approval gate goes there.
+    const dir = join(tmpdir(), `config-approval-${randomUUID()}`);
+    mkdirSync(dir);
+    const file = join(dir, 'wallaby.yaml');
     writeFileSync(
       file,
       readFileSync(WALLABY, 'utf8').replace(
@@ -313,6 +325,12 @@ describe('controls through the release controller', () => {
         '    candidate_label: consistent\n    approval_required: true\n',
       ),
     );
+    const configDir = process.env.PROMOTER_CONFIG_DIR;
+    process.env.PROMOTER_CONFIG_DIR = dir;
+    onTestFinished(() => {
+      if (configDir === undefined) delete process.env.PROMOTER_CONFIG_DIR;
+      else process.env.PROMOTER_CONFIG_DIR = configDir;
+    });
     await withWorker(async () => {
       const dry = await cli('promote', '--label', 'tripleo-ci-testing', '-c', file, '--json');
       expect(dry.json<{ stages: { outcome: string; selected: string }[] }>().stages[0]).toMatchObject({
@@ -320,6 +338,9 @@ describe('controls through the release controller', () => {
         selected: hashOf('W11'),
       });
       expect(await head('tripleo-ci-testing')).toBe(hashOf('W09'));
+      // an operator's copy that is not what the worker runs: status says so
+      const drift = await cli('status', '-c', WALLABY, '--json');
+      expect(drift.stderr).toMatch(/wallaby\.yaml is version [0-9a-f]{12}, but the controller runs [0-9a-f]{12}/);
       const a = await cli(
         'approve',
         '--label',
