@@ -8,6 +8,7 @@ import { createDlrnPromoteActivities } from './dlrn-promote.js';
 import { createQcowActivities, defaultQcowDeps, type QcowDeps } from './qcow.js';
 import { withFailures } from './failure.js';
 import { createTemporalActivities } from './temporal.js';
+import { createConfigActivities } from './config.js';
 import { connectClient } from '../client/connection.js';
 import type { Client } from '@temporalio/client';
 
@@ -18,6 +19,8 @@ export interface ActivityDeps {
   registryFor: ContainerDeps['registryFor'];
   /** The worker's own Temporal client, for signal-with-start from a schedule tick. */
   temporalClient: () => Promise<Client>;
+  /** Where the worker reads release files (PROMOTER_CONFIG_DIR): the configuration's one authority. */
+  configDir: string;
 }
 
 /** One client (and keep-alive pool) per endpoint, made on first use. */
@@ -30,9 +33,14 @@ function memo<T>(make: (key: string) => T): (key: string) => T {
   };
 }
 
-function once<T>(make: () => Promise<T>): () => Promise<T> {
+/** Made on first use and shared; a failed attempt is forgotten, so the next call tries again. */
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
-  return () => (p ??= make());
+  return () =>
+    (p ??= make().catch((err: unknown) => {
+      p = undefined;
+      throw err;
+    }));
 }
 
 export function defaultDeps(): ActivityDeps {
@@ -43,6 +51,7 @@ export function defaultDeps(): ActivityDeps {
     sftpFor: defaultQcowDeps().sftpFor,
     registryFor: registryPool().registryFor,
     temporalClient: once(() => connectClient()),
+    configDir: process.env.PROMOTER_CONFIG_DIR ?? 'config/sandbox',
   };
 }
 
@@ -53,6 +62,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),
     ...createTemporalActivities(deps.temporalClient),
+    ...createConfigActivities(deps.configDir),
   });
 }
 

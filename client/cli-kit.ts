@@ -12,7 +12,6 @@ import { loadReleaseConfig } from '../domain/config-file.js';
 import type { ReleaseConfig } from '../domain/config.js';
 import { ErrorCode, isPromoterError, PromoterError } from '../domain/errors.js';
 import { ARTIFACT_KINDS, releaseWorkflowId } from '../domain/promotion.js';
-import { configureUpdate } from '../workflows/contract.js';
 import type { releaseController } from '../workflows/controller.js';
 import type { ReleasePassResult, StageResult } from '../workflows/contract.js';
 import { Distro, Release } from '../workflows/search-attributes.js';
@@ -126,14 +125,13 @@ export async function ensureController(cfg: ReleaseConfig): Promise<WorkflowHand
     taskQueue: temporalSettings().taskQueue,
     workflowId: releaseWorkflowId(cfg.release, cfg.distro),
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ config: cfg }],
+    args: [{ release: cfg.release, distro: cfg.distro }],
     staticSummary: `release controller of ${cfg.release}/${cfg.distro}`,
     typedSearchAttributes: [
       { key: Release, value: cfg.release },
       { key: Distro, value: cfg.distro },
     ],
   });
-  await handle.executeUpdate(configureUpdate, { args: [cfg] });
   return handle;
 }
 

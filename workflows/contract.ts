@@ -2,7 +2,6 @@
 // the workflows return. Imported by workflows, activities and the CLI; imports no workflow implementation, so a
 // client that loads it loads no workflow code.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ReleaseConfig } from '../domain/config.js';
 import type { CandidateExplanation, Waiver } from '../domain/engine.js';
 import type { DlrnHash } from '../domain/hash.js';
 import type { GateOutcome } from '../domain/policy.js';
@@ -114,8 +113,6 @@ export interface EvaluateRequest {
   reason: string;
   /** Only these target labels; all when absent. */
   labels?: string[];
-  /** Being removed (config authority moves to the worker's config dir). */
-  config?: ReleaseConfig;
 }
 
 export interface RunPassRequest extends EvaluateRequest {
@@ -256,8 +253,6 @@ export interface GateAnswer {
 }
 
 export const evaluateSignal = defineSignal<[EvaluateRequest]>('evaluate');
-/** Being removed (config authority moves to the worker's config dir). */
-export const configureUpdate = defineUpdate<void, [ReleaseConfig]>('configure');
 export const runPassUpdate = defineUpdate<ReleasePassResult, [RunPassRequest]>('runPass');
 export const holdUpdate = defineUpdate<ControlAck, [HoldRequest]>('hold');
 export const unholdUpdate = defineUpdate<ControlAck, [HoldRequest]>('unhold');

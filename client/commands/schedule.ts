@@ -21,7 +21,7 @@ function options(cfg: ReleaseConfig, note: string): ScheduleOptions {
       workflowType: 'tick',
       workflowId: `tick/${cfg.release}/${cfg.distro}`,
       taskQueue: temporalSettings().taskQueue,
-      args: [{ config: cfg }],
+      args: [{ release: cfg.release, distro: cfg.distro }],
       staticSummary: `schedule tick for ${cfg.release}/${cfg.distro}`,
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },

@@ -31,7 +31,7 @@ async function withController<T>(
     const handle = await h.client.workflow.start(releaseController, {
       taskQueue: h.taskQueue,
       workflowId: `${releaseWorkflowId(cfg.release, cfg.distro)}/test-${Date.now()}`,
-      args: [{ config: cfg }],
+      args: [{ release: cfg.release, distro: cfg.distro }],
     });
     try {
       return await fn(handle);
