@@ -32,6 +32,7 @@ const FAILURES_KEEP = 20;
 /** What status and the memo carry of the audit log: its newest entries. */
 export const AUDIT_TAIL = 20;
 const MEMO_WHY = 200;
+const MEMO_AUDIT = 10;
 const ENDED_WELL: m.PromotionOutcome[] = ['promoted', 'already-promoted'];
 
 export class ControllerState {
@@ -293,7 +294,7 @@ export class ControllerState {
   /** The controls as kept in the workflow's memo, so a new controller recovers them (bounded in size). */
   memo(): m.Controls {
     const c = this.s.controls;
-    const audit = c.audit.slice(-AUDIT_TAIL).map((a) => ({ ...a, why: a.why.slice(0, MEMO_WHY) }));
+    const audit = c.audit.slice(-MEMO_AUDIT).map((a) => ({ ...a, why: a.why.slice(0, MEMO_WHY) }));
     return { ...c, approvals: c.approvals.slice(-20), refusals: c.refusals.slice(-20), audit };
   }
 

@@ -79,7 +79,14 @@ export async function releaseController(input: ControllerInput): Promise<void> {
   const waiters = new Map<number, number>();
   let running: (m.ControllerStatus['running'] & { scope: CancellationScope }) | null = null;
 
-  const persist = () => upsertMemo({ controls: s.memo() });
+  // The memo is what a successor recovers from (and it is written into history): only when the controls changed.
+  let memoKept = '';
+  const persist = () => {
+    const controls = s.memo();
+    const text = JSON.stringify(controls);
+    if (text !== memoKept) upsertMemo({ controls });
+    memoKept = text;
+  };
   const need = (): ReleaseConfig => {
     if (cfg) return cfg;
     throw ApplicationFailure.create({

@@ -162,6 +162,7 @@ export class FakeWorld {
   }
 
   activities(extra: Partial<Activities> = {}): Partial<Activities> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the fakes are plain functions a Worker calls unbound
     const w = this;
     const runId = () => Context.current().info.workflowExecution?.runId ?? '';
     const acts: Partial<Activities> = {

@@ -40,7 +40,7 @@ async function withController<T>(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-        activities: world.activities({ ...createTemporalActivities(async () => env.client), ...opts.extra }),
+    activities: world.activities({ ...createTemporalActivities(async () => env.client), ...opts.extra }),
   });
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start<typeof releaseController>('releaseController', {
@@ -187,7 +187,7 @@ describe('release controller workflow', () => {
     const world = new FakeWorld();
     world.build(['tripleo-ci-testing', 'current-tripleo']);
     await withController(
-      { world, continueAsNewAt: 60, extra: slow(world, 'gatherCandidates', 200) },
+      { world, continueAsNewAt: 25, extra: slow(world, 'gatherCandidates', 500) },
       async ({ handle }) => {
         const first = (await handle.describe()).runId;
         await handle.executeUpdate(m.holdUpdate, { args: [{ label: 'current-tripleo-rdo', ...who }] });
