@@ -17,7 +17,7 @@ import { CHAIN, FakeWorld, JOB, type Fault } from '../helpers/fake-world.js';
 import { workflowBundle } from '../helpers/temporal.js';
 import { localEnv } from '../helpers/workflow-env.js';
 
-const RUNS = Number(process.env.INTERLEAVING_RUNS ?? 40);
+const RUNS = Number(process.env.INTERLEAVING_RUNS ?? 25);
 vi.setConfig({ testTimeout: 170_000 });
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -84,7 +84,13 @@ async function runSequence(steps: Step[]): Promise<void> {
   const taskQueue = `q-${release}`;
   const activities = world.activities(createTemporalActivities(async () => env.client));
   const newWorker = async () =>
-    Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities,
+      shutdownGraceTime: '0s',
+    });
   let worker = await newWorker();
   let running = worker.run();
   const restart = async () => {
