@@ -5,7 +5,7 @@ import type { DlrnClient } from '../integrations/dlrn.js';
 import { decide, type Gates, type Refusal, type Waiver } from '../domain/engine.js';
 import { fullHash } from '../domain/hash.js';
 import { summarize, type StageDecision } from '../domain/decision-summary.js';
-import { createDlrnActivities, type GatherInput } from './dlrn.js';
+import { createDlrnActivities, type GatherInput, type GatherResult } from './dlrn.js';
 
 export interface DecideStageInput extends GatherInput {
   criteria: string[];
@@ -18,24 +18,28 @@ export interface DecideStageInput extends GatherInput {
   now: number;
 }
 
+/** The pure half of decideStage: the engine over what was gathered, summarized for history. */
+export function decideOn(input: DecideStageInput, gathered: GatherResult): StageDecision {
+  const decision = decide({
+    candidateLabel: input.candidateLabel,
+    targetLabel: input.targetLabel,
+    ...gathered,
+    criteria: input.criteria,
+    alternativeCriteria: input.alternativeCriteria,
+    waivers: input.waivers,
+    refused: input.refused,
+    gates: input.gates,
+    inProgressTimeoutSeconds: input.inProgressTimeoutSeconds,
+    now: input.now,
+  });
+  return summarize(decision, decision.currentTarget ? fullHash(decision.currentTarget) : null);
+}
+
 export function createDecideActivities(dlrnFor: (apiUrl: string) => DlrnClient) {
   const { gatherCandidates } = createDlrnActivities(dlrnFor);
   return {
     async decideStage(input: DecideStageInput): Promise<StageDecision> {
-      const gathered = await gatherCandidates(input);
-      const decision = decide({
-        candidateLabel: input.candidateLabel,
-        targetLabel: input.targetLabel,
-        ...gathered,
-        criteria: input.criteria,
-        alternativeCriteria: input.alternativeCriteria,
-        waivers: input.waivers,
-        refused: input.refused,
-        gates: input.gates,
-        inProgressTimeoutSeconds: input.inProgressTimeoutSeconds,
-        now: input.now,
-      });
-      return summarize(decision, decision.currentTarget ? fullHash(decision.currentTarget) : null);
+      return decideOn(input, await gatherCandidates(input));
     },
   };
 }

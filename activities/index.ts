@@ -3,7 +3,6 @@ import { DlrnClient } from '../integrations/dlrn.js';
 import { DlrnRepoClient } from '../integrations/dlrn-repo.js';
 import { registryPool } from '../integrations/registry.js';
 import { createContainerActivities, type ContainerDeps } from './containers.js';
-import { createControlsActivities } from './controls.js';
 import { createDlrnActivities } from './dlrn.js';
 import { createDecideActivities } from './decide.js';
 import { createDlrnPromoteActivities } from './dlrn-promote.js';
@@ -11,6 +10,7 @@ import { createQcowActivities, defaultQcowDeps, type QcowDeps } from './qcow.js'
 import { withFailures } from './failure.js';
 import { createShadowActivities } from './shadow.js';
 import { createTemporalActivities } from './temporal.js';
+import { createConfigActivities } from './config.js';
 import { connectClient } from '../client/connection.js';
 import type { Client } from '@temporalio/client';
 
@@ -21,6 +21,8 @@ export interface ActivityDeps {
   registryFor: ContainerDeps['registryFor'];
   /** The worker's own Temporal client, for signal-with-start from a schedule tick. */
   temporalClient: () => Promise<Client>;
+  /** Where the worker reads release files (PROMOTER_CONFIG_DIR): the configuration's one authority. */
+  configDir: string;
 }
 
 /** One client (and keep-alive pool) per endpoint, made on first use. */
@@ -33,9 +35,14 @@ function memo<T>(make: (key: string) => T): (key: string) => T {
   };
 }
 
-function once<T>(make: () => Promise<T>): () => Promise<T> {
+/** Made on first use and shared; a failed attempt is forgotten, so the next call tries again. */
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
-  return () => (p ??= make());
+  return () =>
+    (p ??= make().catch((err: unknown) => {
+      p = undefined;
+      throw err;
+    }));
 }
 
 export function defaultDeps(): ActivityDeps {
@@ -46,6 +53,7 @@ export function defaultDeps(): ActivityDeps {
     sftpFor: defaultQcowDeps().sftpFor,
     registryFor: registryPool().registryFor,
     temporalClient: once(() => connectClient()),
+    configDir: process.env.PROMOTER_CONFIG_DIR ?? 'config/sandbox',
   };
 }
 
@@ -56,10 +64,9 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     ...createDlrnPromoteActivities(deps.dlrnFor, deps.repoFor),
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),
-    // Placeholder first: the controller's checkControls in temporal.ts replaces it when both exist.
-    ...createControlsActivities(),
     ...createTemporalActivities(deps.temporalClient),
     ...createShadowActivities(deps.dlrnFor),
+    ...createConfigActivities(deps.configDir),
   });
 }
 

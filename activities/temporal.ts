@@ -1,29 +1,68 @@
 // Activities that talk to Temporal itself: a schedule's tick reaches the long-lived release controller through
-// signal-with-start (a Schedule can only start workflows).
+// signal-with-start (a Schedule can only start workflows); a promotion asks the controller for holds right before
+// the DLRN commit; a new controller recovers the controls its terminated predecessor kept in its memo.
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { releaseWorkflowId } from '../domain/promotion.js';
-import type { ReleaseConfig } from '../domain/config.js';
-import { evaluateSignal, type EvaluateRequest } from '../workflows/contract.js';
+import {
+  evaluateSignal,
+  gateQuery,
+  type Controls,
+  type EvaluateRequest,
+  type GateAnswer,
+} from '../workflows/contract.js';
+import type { ReleaseRef } from './config.js';
 
-export interface SignalControllerInput {
-  config: ReleaseConfig;
+export interface SignalControllerInput extends ReleaseRef {
   request: EvaluateRequest;
 }
 
 export function createTemporalActivities(clientFor: () => Promise<Client>) {
   return {
     /** Starts the release's controller if needed and asks it to evaluate; idempotent (evaluations coalesce). */
-    async signalController({ config, request }: SignalControllerInput): Promise<{ workflowId: string; runId: string }> {
+    async signalController({
+      release,
+      distro,
+      request,
+    }: SignalControllerInput): Promise<{ workflowId: string; runId: string }> {
       const client = await clientFor();
       const handle = await client.workflow.signalWithStart('releaseController', {
-        workflowId: releaseWorkflowId(config.release, config.distro),
+        workflowId: releaseWorkflowId(release, distro),
         taskQueue: Context.current().info.taskQueue,
-        args: [{ config }],
+        args: [{ release, distro }],
         signal: evaluateSignal,
         signalArgs: [request],
       });
       return { workflowId: handle.workflowId, runId: handle.signaledRunId };
+    },
+
+    /** The controller's controls for one label, asked right before the DLRN commit; no controller means no hold. */
+    async checkControls({ release, distro, label }: ReleaseRef & { label: string }): Promise<GateAnswer> {
+      const client = await clientFor();
+      try {
+        return await client.workflow.getHandle(releaseWorkflowId(release, distro)).query(gateQuery, label);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { hold: null };
+        throw err;
+      }
+    },
+
+    /**
+     * The controls the newest closed run of this workflow ID kept in its memo (a controller that was terminated or
+     * failed), for a fresh run to take over; null when there is none.
+     */
+    async recoverControls({ workflowId }: { workflowId: string }): Promise<Controls | null> {
+      const client = await clientFor();
+      const self = Context.current().info.workflowExecution?.runId;
+      let best: { t: number; controls: Controls } | null = null;
+      const query = `WorkflowId = '${workflowId.replace(/'/g, "\\'")}' AND ExecutionStatus != 'Running'`;
+      for await (const w of client.workflow.list({ query })) {
+        const controls = w.memo?.controls as Controls | undefined;
+        if (w.runId === self || !controls) continue;
+        const t = (w.closeTime ?? w.startTime)?.getTime() ?? 0;
+        if (!best || t > best.t) best = { t, controls };
+      }
+      return best?.controls ?? null;
     },
   };
 }

@@ -129,8 +129,6 @@ export interface EvaluateRequest {
   reason: string;
   /** Only these target labels; all when absent. */
   labels?: string[];
-  /** Being removed (config authority moves to the worker's config dir). */
-  config?: ReleaseConfig;
 }
 
 export interface RunPassRequest extends EvaluateRequest {
@@ -271,8 +269,6 @@ export interface GateAnswer {
 }
 
 export const evaluateSignal = defineSignal<[EvaluateRequest]>('evaluate');
-/** Being removed (config authority moves to the worker's config dir). */
-export const configureUpdate = defineUpdate<void, [ReleaseConfig]>('configure');
 export const runPassUpdate = defineUpdate<ReleasePassResult, [RunPassRequest]>('runPass');
 export const holdUpdate = defineUpdate<ControlAck, [HoldRequest]>('hold');
 export const unholdUpdate = defineUpdate<ControlAck, [HoldRequest]>('unhold');

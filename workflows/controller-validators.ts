@@ -1,5 +1,6 @@
 // Update validators of the release controller: a bad request is refused before anything enters history, with a
-// message that names the argument. Pure checks over the current config.
+// message that names the argument. Pure checks over the current config; before the controller first loaded its
+// config (cfg null) only the shape is checked, and the handler checks again once it has one.
 import type { ReleaseConfig } from '../domain/config.js';
 import { toDlrnHash } from '../domain/hash.js';
 import { ARTIFACT_KINDS } from '../domain/promotion.js';
@@ -7,6 +8,9 @@ import type * as m from './contract.js';
 
 const MAX_WAIVER_SECONDS = 30 * 86400;
 const FULL_HASH = /^[0-9a-f]{32,64}(_[0-9a-f]{8}){0,3}$/;
+/** Reasons and names are kept in history, status and the memo: bounded. */
+export const MAX_WHY = 1000;
+const MAX_BY = 100;
 
 function fail(message: string): never {
   throw new Error(message);
@@ -14,10 +18,14 @@ function fail(message: string): never {
 
 function actor(req: { by?: unknown; why?: unknown }): void {
   if (typeof req.by !== 'string' || req.by.trim() === '') fail('--by: who is asking must be given');
+  if (req.by.length > MAX_BY) fail(`--by: at most ${MAX_BY} characters (got ${req.by.length})`);
   if (typeof req.why !== 'string' || req.why.trim() === '') fail('--why: a reason must be given');
+  if (req.why.length > MAX_WHY) fail(`--why: at most ${MAX_WHY} characters (got ${req.why.length})`);
 }
 
-function label(cfg: ReleaseConfig, req: { label?: unknown }): void {
+function label(cfg: ReleaseConfig | null, req: { label?: unknown }): void {
+  if (typeof req.label !== 'string' || req.label === '') fail('--label: a target label must be given');
+  if (!cfg) return;
   const known = cfg.promotions.map((p) => p.targetLabel);
   if (typeof req.label !== 'string' || !known.includes(req.label)) {
     fail(
@@ -39,28 +47,29 @@ function kinds(value: unknown): void {
 
 export const validate = {
   actor,
-  label(cfg: ReleaseConfig, req: m.HoldRequest): void {
+  label(cfg: ReleaseConfig | null, req: m.HoldRequest): void {
     actor(req);
     label(cfg, req);
   },
-  labels(cfg: ReleaseConfig, labels: string[] | undefined): void {
+  labels(cfg: ReleaseConfig | null, labels: string[] | undefined): void {
     for (const l of labels ?? []) label(cfg, { label: l });
   },
-  held(cfg: ReleaseConfig, c: m.Controls, req: m.HoldRequest): void {
+  held(cfg: ReleaseConfig | null, c: m.Controls, req: m.HoldRequest): void {
     actor(req);
     label(cfg, req);
     if (!c.holds.some((h) => h.label === req.label)) fail(`--label: ${req.label} is not held`);
   },
-  approve(cfg: ReleaseConfig, req: m.ApproveRequest): void {
+  approve(cfg: ReleaseConfig | null, req: m.ApproveRequest): void {
     actor(req);
     label(cfg, req);
     fullHash(req.fullHash);
   },
-  waive(cfg: ReleaseConfig, req: m.WaiveRequest): void {
+  waive(cfg: ReleaseConfig | null, req: m.WaiveRequest): void {
     actor(req);
     fullHash(req.fullHash);
-    const jobs = cfg.promotions.flatMap((p) => p.criteria);
-    if (!jobs.includes(req.job)) fail(`--job: ${req.job} is not a criteria job of ${cfg.release}/${cfg.distro}`);
+    const jobs = cfg?.promotions.flatMap((p) => p.criteria) ?? [req.job];
+    if (typeof req.job !== 'string' || !jobs.includes(req.job))
+      fail(`--job: ${String(req.job)} is not a criteria job of ${cfg?.release}/${cfg?.distro}`);
     if (
       !Number.isInteger(req.durationSeconds) ||
       req.durationSeconds <= 0 ||
@@ -69,12 +78,12 @@ export const validate = {
       fail(`--for: expected a duration between 1s and 30d (got ${req.durationSeconds}s)`);
     }
   },
-  rollback(cfg: ReleaseConfig, req: m.RollbackRequest): void {
+  rollback(cfg: ReleaseConfig | null, req: m.RollbackRequest): void {
     actor(req);
     label(cfg, req);
     kinds(req.kinds);
   },
-  force(cfg: ReleaseConfig, req: m.ForcePromoteRequest): void {
+  force(cfg: ReleaseConfig | null, req: m.ForcePromoteRequest): void {
     actor(req);
     label(cfg, req);
     kinds(req.kinds);
@@ -83,12 +92,15 @@ export const validate = {
     } catch (err) {
       fail(`--hash: ${(err as Error).message}`);
     }
-    if (req.hash.kind !== cfg.hashKind)
+    if (cfg && req.hash.kind !== cfg.hashKind)
       fail(`--hash: ${cfg.release} promotes ${cfg.hashKind} hashes, got ${req.hash.kind}`);
   },
-  configure(cfg: ReleaseConfig, next: ReleaseConfig): void {
-    if (next.release !== cfg.release || next.distro !== cfg.distro) {
-      fail(`config: this controller runs ${cfg.release}/${cfg.distro}, not ${next.release}/${next.distro}`);
+  clearRefusal(cfg: ReleaseConfig | null, c: m.Controls, req: m.ClearRefusalRequest): void {
+    actor(req);
+    label(cfg, req);
+    fullHash(req.fullHash);
+    if (!c.refusals.some((r) => r.label === req.label && r.fullHash === req.fullHash)) {
+      fail(`--hash: no refusal of ${req.fullHash} for ${req.label} is remembered`);
     }
   },
 };

@@ -1,294 +1,288 @@
 // The release controller: one long-lived workflow per release/distro (ID release/<release>/<distro>). It owns the
-// release's durable controls (holds, approvals, waivers with expiry timers, an audit log) and runs everything that
-// writes: promotion passes (from schedule ticks, report-result, the CLI, or its own wake-ups when a soak time ends
-// or a window opens), force-promotions and rollbacks — one at a time, in arrival order.
+// release's durable controls (holds, approvals, waivers with expiry timers, refusals, an audit log) and runs
+// everything that writes: promotion passes (from schedule ticks, report-result, the CLI, or its own wake-ups when a
+// soak time ends or a window opens), force-promotions and rollbacks — one at a time, in arrival order. Its state
+// and rules live in controller-state.ts; this file wires them to Temporal.
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
-  continueAsNew,
   executeChild,
   isCancellation,
+  makeContinueAsNewFunc,
+  proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
-  setCurrentDetails,
+  TemporalFailure,
+  upsertMemo,
   workflowInfo,
-  allHandlersFinished,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
 import type { ReleaseConfig } from '../domain/config.js';
+import { NON_RETRYABLE_ERROR_CODES } from '../domain/errors.js';
 import { fullHash } from '../domain/hash.js';
 import { artifactKinds, promotionFor, promotionWorkflowId } from '../domain/promotion.js';
-import * as m from './contract.js';
-import type { PromotionResult, ReleasePassResult, StageControls, StageResult } from './contract.js';
 import { dlrn } from './activity-proxies.js';
-import { runPromotion } from './start-promotion.js';
+import * as m from './contract.js';
+import { ControllerState, type ControllerSnapshot, type QueuedJob } from './controller-state.js';
+import { validate } from './controller-validators.js';
 import { promoteRelease } from './release.js';
 import { Distro, Release } from './search-attributes.js';
-import { validate } from './controller-validators.js';
-
-export interface ControllerState {
-  controls: m.Controls;
-  lastPass: m.ControllerStatus['lastPass'];
-  lastError?: m.ControllerStatus['lastError'];
-  wakeups: m.ControllerStatus['wakeups'];
-}
+import { runPromotion } from './start-promotion.js';
 
 export interface ControllerInput {
-  config: ReleaseConfig;
-  state?: ControllerState;
+  release: string;
+  distro: string;
+  /** Carried over by continue-as-new. */
+  state?: ControllerSnapshot;
+  /** Continue as new once history has this many events (default: when Temporal suggests it). */
+  continueAsNewAt?: number;
 }
 
-type Job =
-  | { id: number; kind: 'pass'; request: m.RunPassRequest }
-  | { id: number; kind: 'force'; request: m.ForcePromoteRequest }
-  | { id: number; kind: 'rollback'; request: m.RollbackRequest };
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_CODES] },
+});
 
-const AUDIT_KEEP = 200;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-export async function releaseController(input: ControllerInput): Promise<void> {
-  let cfg = input.config;
-  const state: ControllerState = input.state ?? {
-    controls: { holds: [], approvals: [], waivers: [], refusals: [], audit: [] },
-    lastPass: null,
-    wakeups: [],
-  };
-  const c = state.controls;
-  const queue: Job[] = [];
-  // Outcomes of jobs somebody (an update) waits for; signal-started jobs leave nothing behind.
-  const results = new Map<number, { ok: unknown } | { error: unknown }>();
-  const awaited = new Set<number>();
-  let nextId = 1;
-  let running: (m.ControllerStatus['running'] & { scope: CancellationScope; labels: string[] }) | null = null;
+/** Only ApplicationFailures leave a handler: anything else would fail the workflow task and wedge the controller. */
+function asFailure(err: unknown): unknown {
+  if (err instanceof ApplicationFailure || isCancellation(err)) return err;
+  const e = err as Error;
+  return ApplicationFailure.create({
+    type: e?.name || 'Error',
+    message: e?.message ?? String(err),
+    nonRetryable: true,
+    ...(err instanceof TemporalFailure ? { cause: err } : {}),
+  });
+}
 
-  const audit = (e: Omit<m.AuditEntry, 'at'>) => {
-    c.audit.push({ at: nowSeconds(), ...e });
-    if (c.audit.length > AUDIT_KEEP) c.audit.splice(0, c.audit.length - AUDIT_KEEP);
+/** The PromotionResult a failed promotion carries in its details (see start-promotion.ts), if any. */
+function promotionOf(err: unknown): m.PromotionResult | null {
+  for (let e = err as { details?: unknown[]; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    const d = e.details?.[0] as m.PromotionResult | undefined;
+    if (d && typeof d === 'object' && 'outcome' in d && 'fullHash' in d) return d;
+  }
+  return null;
+}
+
+export async function releaseController(input: ControllerInput): Promise<void> {
+  const { release, distro } = input;
+  const s = new ControllerState(release, distro, nowSeconds, input.state);
+  let cfg: ReleaseConfig | null = null;
+  let started = false;
+  // Outcomes of jobs that updates wait for, kept until the last waiter has read them.
+  const results = new Map<number, { ok: unknown } | { error: unknown }>();
+  const waiters = new Map<number, number>();
+  let running: (m.ControllerStatus['running'] & { scope: CancellationScope }) | null = null;
+
+  // The memo is what a successor recovers from (and it is written into history): only when the controls changed.
+  let memoKept = '';
+  const persist = () => {
+    const controls = s.memo();
+    const text = JSON.stringify(controls);
+    if (text !== memoKept) upsertMemo({ controls });
+    memoKept = text;
   };
-  const enqueue = (job: Omit<Job, 'id'>): number => {
-    const id = nextId++;
-    // Evaluations coalesce: a pass already waiting covers a new request for the same or fewer labels.
-    if (job.kind === 'pass' && !(job.request as m.RunPassRequest).dryRun) {
-      const waiting = queue.find((j) => j.kind === 'pass' && !j.request.dryRun);
-      if (waiting && waiting.kind === 'pass') {
-        const a = waiting.request.labels;
-        const b = (job.request as m.RunPassRequest).labels;
-        waiting.request.labels = a && b ? [...new Set([...a, ...b])] : undefined;
-        return waiting.id;
-      }
-    }
-    queue.push({ ...job, id } as Job);
-    return id;
+  const need = (): ReleaseConfig => {
+    if (cfg) return cfg;
+    throw ApplicationFailure.create({
+      type: 'ConfigUnavailable',
+      nonRetryable: true,
+      message: `the controller of ${release}/${distro} has no configuration: ${s.s.lastError?.message ?? 'not loaded'}`,
+    });
   };
-  const awaitJob = async (id: number) => {
-    awaited.add(id);
+  const loadConfig = async (): Promise<ReleaseConfig> => {
+    const { config, version } = await acts.loadReleaseConfig({ release, distro });
+    s.configLoaded(version);
+    persist();
+    return (cfg = config);
+  };
+  const awaitJob = async (id: number): Promise<unknown> => {
+    waiters.set(id, (waiters.get(id) ?? 0) + 1);
     await condition(() => results.has(id));
     const r = results.get(id)!;
-    results.delete(id);
-    awaited.delete(id);
+    const left = waiters.get(id)! - 1;
+    if (left > 0) waiters.set(id, left);
+    else {
+      waiters.delete(id);
+      results.delete(id);
+    }
     if ('error' in r) throw r.error;
     return r.ok;
   };
+  /** A control: waits until the controller has started, changes state, persists it; only ApplicationFailures leave. */
+  const control =
+    <A extends unknown[], R>(fn: (...a: A) => R | Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      try {
+        await condition(() => started);
+        const r = await fn(...a);
+        persist();
+        return r;
+      } catch (err) {
+        throw asFailure(err);
+      }
+    };
   const expireLater = (w: m.WaiverRecord) => {
     void (async () => {
       await sleep(Math.max(0, w.expiresAt - nowSeconds()) * 1000, { summary: `waiver of ${w.job} for ${w.fullHash}` });
-      const i = c.waivers.indexOf(w);
-      if (i >= 0) {
-        c.waivers.splice(i, 1);
-        audit({
-          action: 'waiver-expired',
-          by: 'controller',
-          why: `granted by ${w.by}: ${w.why}`,
-          job: w.job,
-          fullHash: w.fullHash,
-        });
-      }
+      s.expireWaiver(w);
+      persist();
     })();
   };
-  c.waivers.forEach(expireLater);
-
-  const stageControls = (): Record<string, StageControls> =>
-    Object.fromEntries(
-      cfg.promotions.map((p) => {
-        const hold = c.holds.find((h) => h.label === p.targetLabel);
-        return [
-          p.targetLabel,
-          {
-            hold: hold ? { by: hold.by, why: hold.why } : null,
-            approved: c.approvals.filter((a) => a.label === p.targetLabel).map((a) => a.fullHash),
-            waivers: c.waivers.map((w) => ({
-              job: w.job,
-              fullHash: w.fullHash,
-              expiresAt: w.expiresAt,
-              by: w.by,
-              reason: w.why,
-            })),
-            refused: (c.refusals ?? []).filter((r) => r.label === p.targetLabel),
-          },
-        ];
-      }),
-    );
+  s.controls.waivers.forEach(expireLater);
 
   // Evaluations and reads.
   setHandler(m.evaluateSignal, (req) => {
-    if (req.config) cfg = req.config;
-    enqueue({ kind: 'pass', request: { reason: req.reason, labels: req.labels } });
+    s.enqueue({
+      kind: 'pass',
+      request: { reason: String(req?.reason ?? 'evaluate').slice(0, 300), labels: req?.labels },
+    });
   });
-  setHandler(m.statusQuery, () => ({
-    release: cfg.release,
-    distro: cfg.distro,
-    controls: c,
-    running: running && {
-      reason: running.reason,
-      startedAt: running.startedAt,
-      workflowId: running.workflowId,
-      labels: running.labels,
-    },
-    lastPass: state.lastPass,
-    config: null,
-    lastError: state.lastError ?? null,
-    failures: [],
-    wakeups: state.wakeups,
-    pendingEvaluations: queue.length,
-  }));
-  setHandler(
-    m.configureUpdate,
-    (next) => {
-      cfg = next;
-    },
-    { validator: (next) => validate.configure(cfg, next) },
+  setHandler(m.statusQuery, () =>
+    s.status(
+      running && {
+        reason: running.reason,
+        startedAt: running.startedAt,
+        workflowId: running.workflowId,
+        labels: running.labels,
+      },
+    ),
   );
+  setHandler(m.gateQuery, (label) => s.gate(label));
   setHandler(
     m.runPassUpdate,
-    async (req) => (await awaitJob(enqueue({ kind: 'pass', request: req }))) as ReleasePassResult,
-    {
-      validator: (req) => validate.labels(cfg, req.labels),
-    },
+    control(async (req) => {
+      validate.labels(need(), req.labels);
+      return (await awaitJob(s.enqueue({ kind: 'pass', request: req }))) as m.ReleasePassResult;
+    }),
+    { validator: (req) => validate.labels(cfg, req.labels) },
   );
 
-  // Manual controls: validated before anything enters history, recorded with who and why.
+  // Manual controls: validated before anything enters history (and again once the config is loaded), recorded with
+  // who and why, answered with the audit entry.
   setHandler(
     m.holdUpdate,
-    (req) => {
-      c.holds = c.holds.filter((h) => h.label !== req.label);
-      c.holds.push({ label: req.label, by: req.by, why: req.why, at: nowSeconds() });
-      audit({ action: 'hold', by: req.by, why: req.why, label: req.label });
-      return { entry: c.audit.at(-1)! };
+    control((req) => (validate.label(need(), req), s.hold(req))),
+    {
+      validator: (req) => validate.label(cfg, req),
     },
-    { validator: (req) => validate.label(cfg, req) },
   );
   setHandler(
     m.unholdUpdate,
-    (req) => {
-      c.holds = c.holds.filter((h) => h.label !== req.label);
-      audit({ action: 'unhold', by: req.by, why: req.why, label: req.label });
-      enqueue({ kind: 'pass', request: { reason: `unhold by ${req.by}`, labels: [req.label] } });
-      return { entry: c.audit.at(-1)! };
+    control((req) => (validate.held(need(), s.controls, req), s.unhold(req))),
+    {
+      validator: (req) => validate.held(cfg, s.controls, req),
     },
-    { validator: (req) => validate.held(cfg, c, req) },
   );
   setHandler(
     m.approveUpdate,
-    (req) => {
-      c.approvals.push({ label: req.label, fullHash: req.fullHash, by: req.by, why: req.why, at: nowSeconds() });
-      audit({ action: 'approve', by: req.by, why: req.why, label: req.label, fullHash: req.fullHash });
-      enqueue({ kind: 'pass', request: { reason: `approval by ${req.by}`, labels: [req.label] } });
-      return { entry: c.audit.at(-1)! };
+    control((req) => (validate.approve(need(), req), s.approve(req))),
+    {
+      validator: (req) => validate.approve(cfg, req),
     },
-    { validator: (req) => validate.approve(cfg, req) },
   );
   setHandler(
     m.waiveUpdate,
-    (req) => {
-      const w: m.WaiverRecord = {
-        job: req.job,
-        fullHash: req.fullHash,
-        by: req.by,
-        why: req.why,
-        at: nowSeconds(),
-        expiresAt: nowSeconds() + req.durationSeconds,
-      };
-      c.waivers.push(w);
-      audit({ action: 'waive', by: req.by, why: req.why, job: req.job, fullHash: req.fullHash });
-      expireLater(w);
-      const labels = cfg.promotions.filter((p) => p.criteria.includes(req.job)).map((p) => p.targetLabel);
-      enqueue({ kind: 'pass', request: { reason: `waiver by ${req.by}`, labels } });
-      return { entry: c.audit.at(-1)! };
-    },
+    control((req) => {
+      validate.waive(need(), req);
+      const { ack, waiver } = s.waive(need(), req);
+      expireLater(waiver);
+      return ack;
+    }),
     { validator: (req) => validate.waive(cfg, req) },
   );
   setHandler(
+    m.clearRefusalUpdate,
+    control((req) => (validate.clearRefusal(need(), s.controls, req), s.clearRefusal(req))),
+    { validator: (req) => validate.clearRefusal(cfg, s.controls, req) },
+  );
+  setHandler(
     m.abortUpdate,
-    (req) => {
-      audit({ action: 'abort', by: req.by, why: req.why, label: req.label });
+    control((req) => {
+      s.abort(req);
       if (!running || (req.label && !running.labels.includes(req.label))) return { aborted: [] };
       running.scope.cancel();
       return { aborted: running.labels };
-    },
+    }),
     { validator: (req) => validate.actor(req) },
   );
   setHandler(
     m.rollbackUpdate,
-    async (req) => (await awaitJob(enqueue({ kind: 'rollback', request: req }))) as PromotionResult,
+    control(async (req) => {
+      validate.rollback(need(), req);
+      return (await awaitJob(s.enqueue({ kind: 'rollback', request: req }))) as m.PromotionResult;
+    }),
     { validator: (req) => validate.rollback(cfg, req) },
   );
   setHandler(
     m.forcePromoteUpdate,
-    async (req) => (await awaitJob(enqueue({ kind: 'force', request: req }))) as PromotionResult,
+    control(async (req) => {
+      validate.force(need(), req);
+      return (await awaitJob(s.enqueue({ kind: 'force', request: req }))) as m.PromotionResult;
+    }),
     { validator: (req) => validate.force(cfg, req) },
   );
 
-  const runJob = async (job: Job): Promise<unknown> => {
-    if (job.kind === 'pass') {
-      const workflowId = `${workflowInfo().workflowId}/pass/${Date.now()}`;
-      if (running) running.workflowId = workflowId;
-      const pass = await executeChild(promoteRelease, {
-        workflowId,
-        args: [{ config: cfg, dryRun: job.request.dryRun, labels: job.request.labels, controls: stageControls() }],
-        staticSummary: `promotion pass for ${cfg.release}/${cfg.distro}: ${job.request.reason}`,
-        typedSearchAttributes: [
-          { key: Release, value: cfg.release },
-          { key: Distro, value: cfg.distro },
-        ],
-      });
-      if (!job.request.dryRun) {
-        state.lastPass = { ...pass, finishedAt: nowSeconds(), reason: job.request.reason };
-        planWakeups(pass);
-      }
-      return pass;
-    }
-    const r0 = job.request;
-    const p = promotionFor(cfg, r0.label);
-    const kinds = r0.kinds?.length ? r0.kinds : artifactKinds(cfg);
-    const [current, previous] = await dlrn.labelHeads({
-      apiUrl: cfg.apiUrl,
-      labels: [r0.label, `previous-${r0.label}`],
-      hashKind: cfg.hashKind,
+  const runPass = async (request: m.RunPassRequest, c: ReleaseConfig): Promise<m.ReleasePassResult> => {
+    const workflowId = `${workflowInfo().workflowId}/pass/${Date.now()}`;
+    if (running) running.workflowId = workflowId;
+    const pass = await executeChild(promoteRelease, {
+      workflowId,
+      args: [{ config: c, dryRun: request.dryRun, labels: request.labels, controls: s.stageControls(c) }],
+      staticSummary: `promotion pass for ${release}/${distro}: ${request.reason}`,
+      typedSearchAttributes: [
+        { key: Release, value: release },
+        { key: Distro, value: distro },
+      ],
     });
+    if (!request.dryRun) s.passDone(request, pass);
+    return pass;
+  };
+
+  const runForce = async (job: Exclude<QueuedJob, { kind: 'pass' }>, c: ReleaseConfig): Promise<m.PromotionResult> => {
+    const r0 = job.request;
     const rollback = job.kind === 'rollback';
+    const [current, previous] = await dlrn.labelHeads({
+      apiUrl: c.apiUrl,
+      labels: [r0.label, `previous-${r0.label}`],
+      hashKind: c.hashKind,
+    });
     const hash = rollback ? previous!.hash : job.request.hash;
     if (!hash) {
       throw ApplicationFailure.create({
         type: 'NothingToRollBackTo',
         nonRetryable: true,
-        message: `previous-${r0.label} is empty for ${cfg.release}/${cfg.distro}: nothing to roll back to`,
+        message: `previous-${r0.label} is empty for ${release}/${distro}: nothing to roll back to`,
       });
     }
     const fh = fullHash(hash);
-    if (running) running.workflowId = promotionWorkflowId(cfg.release, cfg.distro, r0.label, fh);
-    audit({ action: rollback ? 'rollback' : 'force-promote', by: r0.by, why: r0.why, label: r0.label, fullHash: fh });
-    const r = await runPromotion({
-      config: cfg,
-      targetLabel: r0.label,
-      // A rollback's aggregate repo files live under previous-<label>, where the hash went last.
-      candidateLabel: rollback ? `previous-${r0.label}` : p.candidateLabel,
-      hash,
-      expectedCurrent: current!.fullHash,
-      kinds,
-      reason: `${job.kind} by ${r0.by}: ${r0.why}`,
-      ...(rollback ? { createPrevious: false } : {}),
-      summaryPrefix: rollback ? 'roll back: ' : 'force: ',
-    });
+    if (running) running.workflowId = promotionWorkflowId(release, distro, r0.label, fh);
+    s.forceOrRollback(job.kind, r0, fh);
+    persist();
+    let r;
+    try {
+      r = await runPromotion({
+        config: c,
+        targetLabel: r0.label,
+        // A rollback's aggregate repo files live under previous-<label>, where the hash went last.
+        candidateLabel: rollback ? `previous-${r0.label}` : promotionFor(c, r0.label).candidateLabel,
+        hash,
+        expectedCurrent: current!.fullHash,
+        kinds: r0.kinds?.length ? r0.kinds : artifactKinds(c),
+        reason: `${job.kind} by ${r0.by}: ${r0.why}`,
+        ...(rollback ? { createPrevious: false } : {}),
+        summaryPrefix: rollback ? 'roll back: ' : 'force: ',
+      });
+    } catch (err) {
+      const failed = promotionOf(err);
+      if (failed) s.promotionDone(failed);
+      throw err;
+    }
     if ('busy' in r) {
       throw ApplicationFailure.create({
         type: 'Busy',
@@ -296,65 +290,87 @@ export async function releaseController(input: ControllerInput): Promise<void> {
         message: `a promotion of ${fh} to ${r0.label} is already running (${r.workflowId})`,
       });
     }
+    s.promotionDone(r);
     return r;
   };
 
-  const planWakeups = (pass: ReleasePassResult) => {
-    state.wakeups = pass.stages
-      .map((s) => s as StageResult)
-      .filter((s) => typeof s.wakeAt === 'number')
-      .map((s) => ({ at: s.wakeAt!, label: s.targetLabel, why: s.outcome }));
+  const runJob = async (job: QueuedJob): Promise<unknown> => {
+    const c = await loadConfig();
+    return job.kind === 'pass' ? runPass(job.request, c) : runForce(job, c);
   };
 
-  for (;;) {
-    const nextWake = state.wakeups.length ? Math.min(...state.wakeups.map((w) => w.at)) : null;
-    const waitMs = nextWake === null ? undefined : Math.max(0, nextWake - nowSeconds()) * 1000 + 1000;
-    const woke = !(await condition(
-      () => queue.length > 0 || workflowInfo().continueAsNewSuggested,
-      waitMs ?? '365 days',
-    ));
-    if (woke && nextWake !== null) {
-      const due = state.wakeups.filter((w) => w.at <= nowSeconds());
-      state.wakeups = state.wakeups.filter((w) => w.at > nowSeconds());
-      if (due.length) enqueue({ kind: 'pass', request: { reason: 'wake-up', labels: due.map((d) => d.label) } });
-    }
-    const job = queue.shift();
-    if (job) {
-      const scope = new CancellationScope();
-      const labels =
-        job.kind === 'pass' ? (job.request.labels ?? cfg.promotions.map((p) => p.targetLabel)) : [job.request.label];
-      running = {
-        reason: job.kind === 'pass' ? job.request.reason : `${job.kind} by ${job.request.by}`,
-        startedAt: nowSeconds(),
-        workflowId: '',
-        scope,
-        labels,
+  const runNext = async (job: QueuedJob) => {
+    const scope = new CancellationScope();
+    const labels =
+      job.kind === 'pass'
+        ? (job.request.labels ?? cfg?.promotions.map((p) => p.targetLabel) ?? [])
+        : [job.request.label];
+    const reason = job.kind === 'pass' ? job.request.reason : `${job.kind} by ${job.request.by}`;
+    running = { reason, startedAt: nowSeconds(), workflowId: '', scope, labels };
+    setCurrentDetails(`running: ${reason}`);
+    let outcome: { ok: unknown } | { error: unknown };
+    try {
+      outcome = { ok: await scope.run(() => runJob(job)) };
+    } catch (err) {
+      const aborted = isCancellation(err);
+      outcome = {
+        error: aborted
+          ? ApplicationFailure.create({ type: 'Aborted', nonRetryable: true, message: `${reason}: aborted` })
+          : asFailure(err),
       };
-      setCurrentDetails(`running: ${running.reason}`);
-      let outcome: { ok: unknown } | { error: unknown };
-      try {
-        outcome = { ok: await scope.run(() => runJob(job)) };
-      } catch (err) {
-        const aborted = isCancellation(err);
-        outcome = {
-          error: aborted
-            ? ApplicationFailure.create({ type: 'Aborted', nonRetryable: true, message: `${running.reason}: aborted` })
-            : err,
-        };
-        state.lastError = {
-          at: nowSeconds(),
-          reason: running.reason,
-          message: aborted ? 'aborted' : (err as Error).message,
-        };
-      } finally {
-        running = null;
-      }
-      if (awaited.has(job.id)) results.set(job.id, outcome);
-      setCurrentDetails(`idle; last: ${job.kind} (${state.lastPass?.reason ?? '-'})`);
+      s.jobFailed(reason, aborted ? 'aborted' : ((err as Error).message ?? String(err)));
+    } finally {
+      running = null;
     }
-    if (queue.length === 0 && workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof releaseController>({ config: cfg, state });
+    if (waiters.has(job.id)) results.set(job.id, outcome);
+    persist();
+    setCurrentDetails(`idle; last: ${job.kind} (${reason})`);
+  };
+
+  // A fresh controller (not one continued as new) takes over the controls a terminated predecessor left.
+  if (!input.state && !workflowInfo().continuedFromExecutionRunId) {
+    try {
+      const prev = await acts.recoverControls({ workflowId: workflowInfo().workflowId });
+      if (prev) s.recover(prev);
+    } catch (err) {
+      s.jobFailed('recover controls', (err as Error).message);
     }
+  }
+  try {
+    await loadConfig();
+  } catch (err) {
+    s.jobFailed('load configuration', (err as Error).message);
+  }
+  started = true;
+  persist();
+
+  // Continue as new only when no update waits for a job (the queue and wake-ups travel with the state).
+  const info = workflowInfo;
+  const historyFull = () =>
+    info().continueAsNewSuggested ||
+    (input.continueAsNewAt !== undefined && info().historyLength >= input.continueAsNewAt);
+  const canContinue = () =>
+    waiters.size === 0 && allHandlersFinished() && (historyFull() || info().targetWorkerDeploymentVersionChanged);
+
+  for (;;) {
+    const wakeAt = s.nextWakeAt();
+    const ready = () => s.queued > 0 || canContinue();
+    if (wakeAt === null) await condition(ready);
+    else await condition(ready, Math.max(0, wakeAt - nowSeconds()) * 1000 + 1000);
+    s.wakeDue();
+    if (canContinue()) {
+      const upgrade = info().targetWorkerDeploymentVersionChanged;
+      const next = makeContinueAsNewFunc<typeof releaseController>(
+        upgrade ? { initialVersioningBehavior: 'AUTO_UPGRADE' } : {},
+      );
+      await next({
+        release,
+        distro,
+        state: s.s,
+        ...(input.continueAsNewAt ? { continueAsNewAt: input.continueAsNewAt } : {}),
+      });
+    }
+    const job = s.next();
+    if (job) await runNext(job);
   }
 }

@@ -1,8 +1,8 @@
 // What a release's Temporal Schedule starts every interval: it only asks the release controller to evaluate (the
-// controller serializes passes and coalesces evaluations, so ticks never pile up promotions).
+// controller serializes passes and coalesces evaluations, so ticks never pile up promotions). A tick carries no
+// configuration: the controller loads it from the worker's config dir.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ReleaseConfig } from '../domain/config.js';
 
 const { signalController } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -10,9 +10,10 @@ const { signalController } = proxyActivities<Activities>({
 });
 
 export interface TickInput {
-  config: ReleaseConfig;
+  release: string;
+  distro: string;
 }
 
-export async function tick({ config }: TickInput): Promise<{ workflowId: string }> {
-  return signalController({ config, request: { reason: 'schedule', config } });
+export async function tick({ release, distro }: TickInput): Promise<{ workflowId: string }> {
+  return signalController({ release, distro, request: { reason: 'schedule' } });
 }
