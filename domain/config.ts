@@ -67,7 +67,7 @@ export interface ReleaseConfig {
   registries: { source: RegistryConfig; targets: RegistryConfig[] };
   containers?: { images: string[]; prefix: string; exclude: string[] };
   /** The SFTP image server, and the qcow2 files each hash directory must hold. */
-  imageServer?: Omit<ImageServerRef, 'hostKeySha256'> & { images: string[] };
+  imageServer?: ImageServerRef & { images: string[] };
   schedule: { intervalSeconds: number; jitterSeconds: number; paused: boolean };
   /** What the labels hold: commit/distro(/extended) hashes, or aggregate hashes of a component pipeline. */
   hashKind: 'commit' | 'aggregate';
@@ -231,6 +231,13 @@ function valueAt(root: unknown, path: Path): unknown {
   return node;
 }
 
+/** Keys whose values may be a secret (a pasted password, a URL with user:password@): never shown back. */
+const QUIET_KEY_RE = /(_env|_file|password|passwd|token|secret|key)$/i;
+const isQuiet = (path: Path, value: string) => {
+  const last = [...path].reverse().find((p) => typeof p === 'string');
+  return (typeof last === 'string' && QUIET_KEY_RE.test(last)) || value.includes('@');
+};
+
 const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
 /** Shows scalars, but only the shape of collections: they might hold a secret. */
 function describeValue(v: unknown): string {
@@ -278,7 +285,11 @@ function literalSecrets(node: unknown, path: PropertyKey[] = []): { path: Proper
 function problemsOf(issues: readonly z.core.$ZodIssue[], raw: unknown, skip: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   for (const iss of issues) {
-    if (iss.code === 'unrecognized_keys') {
+    if (iss.code === 'unrecognized_keys' && iss.keys.length > 5) {
+      // One problem for a flood of unknown keys: the list of known keys is long.
+      const shown = iss.keys.slice(0, 5).join(', ');
+      problems.push(`${formatPath(iss.path)}: ${iss.message} (got ${iss.keys.length} unknown keys: ${shown}, ...)`);
+    } else if (iss.code === 'unrecognized_keys') {
       for (const key of iss.keys) {
         const path = formatPath([...iss.path, key]);
         if (!skip.has(path)) problems.push(`${path}: ${iss.message} (got an unknown key)`);
@@ -291,7 +302,12 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], raw: unknown, skip: Rea
       );
     } else {
       const value = valueAt(raw, iss.path);
-      const what = iss.path.length === 0 && value == null ? 'an empty document' : describeValue(value);
+      const what =
+        iss.path.length === 0 && value == null
+          ? 'an empty document'
+          : typeof value === 'string' && isQuiet(iss.path, value)
+            ? 'a value not shown here'
+            : describeValue(value);
       const got = iss.message.includes('(got ') ? '' : ` (got ${what})`;
       problems.push(`${formatPath(iss.path)}: ${iss.message}${got}`);
     }
@@ -299,8 +315,22 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], raw: unknown, skip: Rea
   return problems;
 }
 
-function configError(file: string, problems: string[]): PromoterError {
-  const n = problems.length;
+/** A release file weighs a few KiB; more is a mistake, and would be refused by Temporal only much later. */
+export const MAX_RELEASE_FILE_BYTES = 256 * 1024;
+/** Problems listed in one error; the rest are counted. */
+export const MAX_PROBLEMS = 50;
+
+export function tooHeavy(file: string, bytes: number): PromoterError {
+  const size = bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+  return configError(file, [
+    `${file}: (top level): expected a release file of at most ${MAX_RELEASE_FILE_BYTES / 1024} KiB (got ${size}); not parsed`,
+  ]);
+}
+
+function configError(file: string, all: string[]): PromoterError {
+  const n = all.length;
+  const problems =
+    n > MAX_PROBLEMS ? [...all.slice(0, MAX_PROBLEMS), `${file}: ... and ${n - MAX_PROBLEMS} more problems`] : all;
   return new PromoterError(
     ErrorCode.Config,
     `Invalid release configuration ${file} (${n} problem${n === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`,
@@ -316,6 +346,11 @@ function configError(file: string, problems: string[]): PromoterError {
  * listing every problem as "<file>: <key.path>: expected ... (got ...)" (YAML syntax errors as "<file>:<line>:<col>").
  */
 export function parseReleaseConfig(text: string, file: string): ReleaseConfig {
+  // Characters bound bytes from below; count bytes only when that could matter.
+  if (text.length > MAX_RELEASE_FILE_BYTES / 4) {
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > MAX_RELEASE_FILE_BYTES) throw tooHeavy(file, bytes);
+  }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw configError(
