@@ -209,11 +209,12 @@ export const registriesSchema = strict(
   {
     source: registrySchema.optional().describe('default quay.rdoproject.org/<source_namespace>'),
     targets: z
-      .array(targetRegistrySchema, { error: 'expected a non-empty list of registries' })
-      .min(1, { error: 'expected a non-empty list of registries' })
+      .array(targetRegistrySchema, { error: 'expected a list of registries' })
       .refine((ts) => unique(ts.map((t) => t.name)), { error: 'expected registries with distinct names' })
       .optional()
-      .describe('default [quay.io/<target_namespace>]'),
+      .describe(
+        'default [quay.io/<target_namespace>]; [] tags in the source registry only (target_registries_push: false)',
+      ),
   },
   'a mapping {source, targets}',
 );

@@ -4,6 +4,7 @@ import type { ImageServerRef } from './promotion.js';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, PromoterError } from './errors.js';
+import { parseOldIni, resolveOldLayers, type Settings } from './config-old.js';
 import { IGNORED_OLD_KEYS, releaseFileShape, type PromoterClient, type Weekday } from './config-schema.js';
 
 export { PROMOTER_CLIENTS, parseDuration, type PromoterClient, type Weekday } from './config-schema.js';
@@ -73,6 +74,12 @@ export interface ReleaseConfig {
   hashKind: 'commit' | 'aggregate';
   /** Old-promoter keys present in the file and ignored, so a caller can warn about them. */
   ignoredKeys: string[];
+  /** Where hashKind came from: the file's hash_kind, the old component pipeline (dlrn.components), or the default. */
+  hashKindFrom: 'hash_kind' | 'dlrn.components' | 'default';
+  /** Everything read and not acted on as asked, in words an operator can act on. */
+  warnings: string[];
+  /** The files read, highest priority first (release file, environment defaults, global defaults). */
+  layers: string[];
 }
 
 type ReleaseFile = z.output<z.ZodObject<typeof releaseFileShape>>;
@@ -186,6 +193,9 @@ function toReleaseConfig(f: ReleaseFile): ReleaseConfig {
     schedule: f.schedule ?? { intervalSeconds: 600, jitterSeconds: 0, paused: false },
     hashKind: f.hash_kind,
     ignoredKeys: IGNORED_OLD_KEYS.filter((k) => f[k] !== undefined),
+    hashKindFrom: 'hash_kind',
+    warnings: [],
+    layers: [],
   };
 }
 
@@ -341,32 +351,77 @@ function configError(file: string, all: string[]): PromoterError {
   );
 }
 
-/**
- * Parses a release file's text. `file` only names it in messages. Throws one PromoterError(ErrorCode.Config)
- * listing every problem as "<file>: <key.path>: expected ... (got ...)" (YAML syntax errors as "<file>:<line>:<col>").
- */
-export function parseReleaseConfig(text: string, file: string): ReleaseConfig {
-  // Characters bound bytes from below; count bytes only when that could matter.
-  if (text.length > MAX_RELEASE_FILE_BYTES / 4) {
-    const bytes = new TextEncoder().encode(text).length;
-    if (bytes > MAX_RELEASE_FILE_BYTES) throw tooHeavy(file, bytes);
-  }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+export interface LayerText {
+  file: string;
+  text: string;
+  /** 'ini': the old promoter's INI release file (release layer only). Default 'yaml'. */
+  format?: 'yaml' | 'ini';
+}
+
+function yamlSettings(l: LayerText): { settings?: Settings; problems: string[] } {
+  const doc = parseDocument(l.text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw configError(
-      file,
-      doc.errors.map((e) => {
+    return {
+      problems: doc.errors.map((e) => {
         const pos = e.linePos?.[0];
         const what = e.message.split(' at line ')[0]?.split('\n')[0] ?? e.code;
-        return `${file}:${pos ? `${pos.line}:${pos.col}` : '?'}: YAML syntax error: ${what}`;
+        return `${l.file}:${pos ? `${pos.line}:${pos.col}` : '?'}: YAML syntax error: ${what}`;
       }),
-    );
+    };
   }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw configError(file, [`${file}: (top level): expected plain YAML data (got ${(err as Error).message})`]);
+    return { problems: [`${l.file}: (top level): expected plain YAML data (got ${(err as Error).message})`] };
+  }
+  return { settings: raw as Settings, problems: [] };
+}
+
+const CLIENT_NEEDS = {
+  registries_client: ['containers', 'containers (a list of images), or the old containers block with images'],
+  qcow_client: ['imageServer', 'image_server, or the old overcloud_images.qcow_servers + default_qcow_server'],
+} as const;
+
+/**
+ * Parses a release file's text. `file` only names it in messages. Throws one PromoterError(ErrorCode.Config)
+ * listing every problem as "<file>: <key.path>: expected ... (got ...)" (YAML syntax errors as "<file>:<line>:<col>").
+ */
+export function parseReleaseConfig(text: string, file: string): ReleaseConfig {
+  return parseReleaseLayers([{ file, text }]);
+}
+
+/**
+ * Parses the old promoter's layers, highest priority first: the release file (YAML or INI), then its
+ * environment's defaults.yaml and the global_defaults.yaml. Same errors as parseReleaseConfig, named after the
+ * release file.
+ */
+export function parseReleaseLayers(texts: LayerText[]): ReleaseConfig {
+  const file = texts[0]?.file ?? '(none)';
+  for (const l of texts) {
+    // Characters bound bytes from below; count bytes only when that could matter.
+    if (l.text.length > MAX_RELEASE_FILE_BYTES / 4) {
+      const bytes = new TextEncoder().encode(l.text).length;
+      if (bytes > MAX_RELEASE_FILE_BYTES) throw tooHeavy(l.file, bytes);
+    }
+  }
+  const early: string[] = [];
+  const layers = texts.map((l, i) => {
+    const r = l.format === 'ini' && i === 0 ? parseOldIni(l.text, l.file) : yamlSettings(l);
+    early.push(...r.problems);
+    return { file: l.file, settings: r.settings, problems: r.problems };
+  });
+  if (early.length > 0) throw configError(file, early);
+  const releaseRaw = layers[0]?.settings;
+  const defaults = layers.slice(1).filter((l) => isRecord(l.settings));
+  let raw: unknown = releaseRaw;
+  let old: ReturnType<typeof resolveOldLayers> | undefined;
+  if (isRecord(releaseRaw)) {
+    old = resolveOldLayers([
+      { file, settings: releaseRaw },
+      ...defaults.map((l) => ({ file: l.file, settings: l.settings as Settings })),
+    ]);
+    raw = old.raw;
   }
   const secrets = literalSecrets(raw);
   const secretProblems = secrets.map(
@@ -376,11 +431,32 @@ export function parseReleaseConfig(text: string, file: string): ReleaseConfig {
   );
   const result = releaseConfigSchema.safeParse(raw, { error: fallbackMessage });
   const skip = new Set(secrets.map((s) => formatPath(s.path)));
-  const problems = [...secretProblems, ...(result.success ? [] : problemsOf(result.error.issues, raw, skip))];
+  const problems = [
+    ...(old?.problems ?? []),
+    ...secretProblems,
+    ...(result.success ? [] : problemsOf(result.error.issues, raw, skip)),
+  ];
+  const warnings = [...(old?.warnings ?? [])];
+  if (result.success) {
+    const cfg = result.data;
+    const explicit = isRecord(raw) && raw.allowed_clients !== undefined;
+    for (const [client, [field, keys]] of Object.entries(CLIENT_NEEDS)) {
+      if (!cfg.allowedClients.includes(client as PromoterClient) || cfg[field] !== undefined) continue;
+      if (explicit) problems.push(`allowed_clients: names ${client} but nothing says what it promotes: set ${keys}`);
+      else {
+        cfg.allowedClients = cfg.allowedClients.filter((c) => c !== client);
+        warnings.push(`allowed_clients not set and ${keys} missing: ${client} is left out`);
+      }
+    }
+    if (cfg.ignoredKeys.length > 0) warnings.push(`ignored (old promoter keys): ${cfg.ignoredKeys.join(', ')}`);
+    cfg.warnings = warnings;
+    cfg.hashKindFrom = old?.hashKindFrom ?? 'default';
+    cfg.layers = texts.map((t) => t.file);
+  }
   if (problems.length > 0 || !result.success)
     throw configError(
       file,
-      [...new Set(problems)].map((p) => `${file}: ${p}`),
+      [...new Set(problems)].map((p) => (p.startsWith(file) ? p : `${file}: ${p}`)),
     );
   return result.data;
 }
