@@ -1,0 +1,57 @@
+// Credentials are bound to hosts on the worker's side (PROMOTER_CREDENTIALS): a release file can name a registry
+// host, but it cannot make the worker send a secret bound to one host to another (issue 8 item 17).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { registryFromRef } from '../../integrations/registry/pool.js';
+import type { RegistryRef } from '../../domain/promotion.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'creds-'));
+const CREDS = join(dir, 'credentials.yaml');
+writeFileSync(
+  CREDS,
+  'hosts:\n  "registry.example.org:5000":\n    username_env: TARGET_REGISTRY_USERNAME\n    password_env: TARGET_REGISTRY_PASSWORD\n',
+);
+const env = {
+  PROMOTER_CREDENTIALS: CREDS,
+  TARGET_REGISTRY_USERNAME: 'pusher',
+  TARGET_REGISTRY_PASSWORD: 's3cret-value',
+};
+const ref = (host: string, extra: Partial<RegistryRef> = {}): RegistryRef => ({
+  name: 'target',
+  host,
+  namespace: 'tripleomaster',
+  tlsVerify: true,
+  ...extra,
+});
+
+describe('credentials bound to hosts on the worker side', () => {
+  it('gives a bound host its credentials, even when the release file names none', () => {
+    expect(registryFromRef(ref('registry.example.org:5000'), env)).toMatchObject({
+      username: 'pusher',
+      password: 's3cret-value',
+    });
+  });
+
+  it('refuses a release file that names a bound secret for another host, without the secret', () => {
+    const evil = ref('evil.example.com', {
+      usernameEnv: 'TARGET_REGISTRY_USERNAME',
+      passwordEnv: 'TARGET_REGISTRY_PASSWORD',
+    });
+    expect(() => registryFromRef(evil, env)).toThrow(
+      /evil\.example\.com.*binds TARGET_REGISTRY_\w+ to registry\.example\.org:5000 only; refused/s,
+    );
+    try {
+      registryFromRef(evil, env);
+    } catch (err) {
+      expect(JSON.stringify({ m: (err as Error).message, c: (err as { context?: unknown }).context })).not.toContain(
+        's3cret-value',
+      );
+    }
+  });
+
+  it('sends nothing to a host the file does not bind', () => {
+    expect(registryFromRef(ref('quay.io'), env)).toMatchObject({ username: undefined, password: undefined });
+  });
+});
