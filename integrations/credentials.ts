@@ -128,3 +128,23 @@ export function checkBound(
   }
   return entry;
 }
+
+/**
+ * DLRN credentials for an API URL. With PROMOTER_CREDENTIALS only the URL's host[:port] binding counts (the
+ * old DLRNAPI_* variables are used only if that binding names them); without it, the DLRNAPI_* variables as before.
+ */
+export function dlrnCredentialsFor(apiUrl: string, env: Env = process.env): { username?: string; password?: string } {
+  const bindings = loadCredentialBindings(env);
+  if (!bindings) {
+    const username = env.DLRNAPI_USERNAME || undefined;
+    return { username, password: readSecret('DLRNAPI_PASSWORD', env) };
+  }
+  const entry = bindingFor(bindings, new URL(apiUrl).host) ?? {};
+  const username = entry.username ?? (entry.usernameEnv ? env[entry.usernameEnv] || undefined : undefined);
+  const password = entry.passwordEnv
+    ? readSecret(entry.passwordEnv, env)
+    : entry.passwordFile
+      ? readFileSync(entry.passwordFile, 'utf8').trim() || undefined
+      : undefined;
+  return { username, password };
+}

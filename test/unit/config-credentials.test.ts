@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dlrnCredentialsFor } from '../../integrations/credentials.js';
 import { registryFromRef } from '../../integrations/registry/pool.js';
 import type { RegistryRef } from '../../domain/promotion.js';
 
@@ -53,5 +54,22 @@ describe('credentials bound to hosts on the worker side', () => {
 
   it('sends nothing to a host the file does not bind', () => {
     expect(registryFromRef(ref('quay.io'), env)).toMatchObject({ username: undefined, password: undefined });
+  });
+});
+
+describe('DLRN credentials', () => {
+  const dlrnCreds = join(dir, 'dlrn.yaml');
+  writeFileSync(dlrnCreds, 'hosts:\n  trunk.example.org:\n    username: ciuser\n    password_env: DLRNAPI_PASSWORD\n');
+  const denv = { PROMOTER_CREDENTIALS: dlrnCreds, DLRNAPI_USERNAME: 'ciuser', DLRNAPI_PASSWORD: 'dlrn-secret' };
+
+  it('go to the bound DLRN host only, whatever api_url a release file gives', () => {
+    expect(dlrnCredentialsFor('https://trunk.example.org/api-centos9-master-uc', denv)).toEqual({
+      username: 'ciuser',
+      password: 'dlrn-secret',
+    });
+    expect(dlrnCredentialsFor('https://evil.example.com/api-centos9-master-uc', denv)).toEqual({
+      username: undefined,
+      password: undefined,
+    });
   });
 });
