@@ -1,7 +1,7 @@
 // All activities, built from their clients. Tests pass their own clients; the worker uses the defaults.
 import { DlrnClient } from '../integrations/dlrn.js';
 import { DlrnRepoClient } from '../integrations/dlrn-repo.js';
-import { dlrnCredentialsFor } from '../integrations/credentials.js';
+import { boundImageServer, dlrnCredentialsFor } from '../integrations/credentials.js';
 import { registryPool } from '../integrations/registry.js';
 import { createContainerActivities, type ContainerDeps } from './containers.js';
 import { createDlrnActivities } from './dlrn.js';
@@ -42,7 +42,7 @@ export function defaultDeps(): ActivityDeps {
     // DLRNAPI_PASSWORD[_FILE]), never passed in inputs.
     dlrnFor: memo((apiUrl) => new DlrnClient({ baseUrl: apiUrl, ...dlrnCredentialsFor(apiUrl) })),
     repoFor: memo((baseUrl) => new DlrnRepoClient(baseUrl)),
-    sftpFor: defaultQcowDeps().sftpFor,
+    sftpFor: (server) => defaultQcowDeps().sftpFor(boundImageServer(server)),
     registryFor: registryPool().registryFor,
     temporalClient: once(() => connectClient()),
   };

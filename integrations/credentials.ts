@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
+import type { ImageServerRef } from '../domain/promotion.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -147,4 +148,20 @@ export function dlrnCredentialsFor(apiUrl: string, env: Env = process.env): { us
       ? readFileSync(entry.passwordFile, 'utf8').trim() || undefined
       : undefined;
   return { username, password };
+}
+
+/** With PROMOTER_CREDENTIALS, the image server's key is the one bound to its host[:port] there. */
+export function boundImageServer(server: ImageServerRef, env: Env = process.env): ImageServerRef {
+  const bindings = loadCredentialBindings(env);
+  if (!bindings) return server;
+  const entry = checkBound(bindings, `${server.host}:${server.port}`, 'image server', {
+    keyFile: server.keyFile,
+    keyFileEnv: server.keyFileEnv,
+  });
+  const { keyFile: _k, keyFileEnv: _e, ...rest } = server;
+  return {
+    ...rest,
+    ...(entry.keyFile === undefined ? {} : { keyFile: entry.keyFile }),
+    ...(entry.keyFileEnv === undefined ? {} : { keyFileEnv: entry.keyFileEnv }),
+  };
 }

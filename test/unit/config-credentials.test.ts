@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dlrnCredentialsFor } from '../../integrations/credentials.js';
+import { boundImageServer, dlrnCredentialsFor } from '../../integrations/credentials.js';
 import { registryFromRef } from '../../integrations/registry/pool.js';
 import type { RegistryRef } from '../../domain/promotion.js';
 
@@ -71,5 +71,19 @@ describe('DLRN credentials', () => {
       username: undefined,
       password: undefined,
     });
+  });
+});
+
+describe('image server key', () => {
+  const sshCreds = join(dir, 'ssh.yaml');
+  writeFileSync(sshCreds, 'hosts:\n  "images.example.org:22":\n    key_file: /home/promoter/.ssh/id_uploader\n');
+  const senv = { PROMOTER_CREDENTIALS: sshCreds };
+  const server = { host: 'images.example.org', port: 22, user: 'uploader', root: '/srv/images' };
+
+  it('is the one bound to the host, and a key named for another host is refused', () => {
+    expect(boundImageServer(server, senv).keyFile).toBe('/home/promoter/.ssh/id_uploader');
+    expect(() =>
+      boundImageServer({ ...server, host: 'evil.example.com', keyFile: '/home/promoter/.ssh/id_uploader' }, senv),
+    ).toThrow(/evil\.example\.com:22.*binds \/home\/promoter\/.ssh\/id_uploader to images\.example\.org:22 only/);
   });
 });
