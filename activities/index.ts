@@ -1,6 +1,7 @@
 // All activities, built from their clients. Tests pass their own clients; the worker uses the defaults.
 import { DlrnClient } from '../integrations/dlrn.js';
 import { DlrnRepoClient } from '../integrations/dlrn-repo.js';
+import { boundImageServer, dlrnCredentialsFor } from '../integrations/credentials.js';
 import { registryPool } from '../integrations/registry.js';
 import { createContainerActivities, type ContainerDeps } from './containers.js';
 import { createDlrnActivities } from './dlrn.js';
@@ -47,10 +48,11 @@ export function once<T>(make: () => Promise<T>): () => Promise<T> {
 
 export function defaultDeps(): ActivityDeps {
   return {
-    // Credentials from DLRNAPI_USERNAME / DLRNAPI_PASSWORD[_FILE], read by the worker, never passed in inputs.
-    dlrnFor: memo((apiUrl) => DlrnClient.fromEnv(apiUrl)),
+    // Credentials from the worker's PROMOTER_CREDENTIALS binding of the API host (else DLRNAPI_USERNAME /
+    // DLRNAPI_PASSWORD[_FILE]), never passed in inputs.
+    dlrnFor: memo((apiUrl) => new DlrnClient({ baseUrl: apiUrl, ...dlrnCredentialsFor(apiUrl) })),
     repoFor: memo((baseUrl) => new DlrnRepoClient(baseUrl)),
-    sftpFor: defaultQcowDeps().sftpFor,
+    sftpFor: (server) => defaultQcowDeps().sftpFor(boundImageServer(server)),
     registryFor: registryPool().registryFor,
     temporalClient: once(() => connectClient()),
     configDir: process.env.PROMOTER_CONFIG_DIR ?? 'config/sandbox',

@@ -1,5 +1,6 @@
 // `promoter`: the operator CLI. This file only builds the program; each verb lives in client/commands/.
 import { Command, CommanderError } from 'commander';
+import { register as config } from './commands/config.js';
 import { register as controls } from './commands/controls.js';
 import { register as dlrnReads } from './commands/dlrn-reads.js';
 import { register as explain } from './commands/explain.js';
@@ -16,8 +17,8 @@ export function buildProgram(): Command {
     .description('RDO promotion system on Temporal: status, promotions, manual controls, schedules')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const reg of [status, explain, promote, forcePromote, controls, schedule, reportResult, dlrnReads, shadow])
-    reg(program);
+  const verbs = [status, explain, promote, forcePromote, controls, schedule, reportResult, dlrnReads, shadow, config];
+  for (const reg of verbs) reg(program);
   program.commands.forEach(function override(c: Command) {
     c.exitOverride();
     c.commands.forEach(override);

@@ -62,8 +62,15 @@ function isHttpUrl(value: string): boolean {
     return false;
   }
 }
+/** Textual, so a password that makes the URL invalid (a "#" in it) is still recognised as one. */
+const hasUserInfo = (value: string) => /^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value);
 const httpUrl = z
   .string({ error: 'expected an http(s) URL' })
+  // A URL travels in workflow inputs: credentials in it would be in every history that carries the config.
+  .refine((v) => !hasUserInfo(v), {
+    error: "expected a URL without user:password@ (credentials belong in the worker's credentials file)",
+    abort: true,
+  })
   .refine(isHttpUrl, { error: 'expected an http(s) URL' })
   .meta({ format: 'uri' });
 
@@ -102,7 +109,22 @@ const targetLabel = label.refine((v) => !(RESERVED_TARGET_LABELS as readonly str
   error: `expected a label other than ${RESERVED_TARGET_LABELS.join(' and ')} (DLRN manages those itself)`,
 });
 const jobName = text(/^\S+$/, 'expected a job name (no spaces)');
-const envName = text(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the name of an environment variable, like QUAY_PASSWORD');
+const ENV_MSG = 'expected the name of an environment variable, like QUAY_PASSWORD';
+/**
+ * A variable name is words of one case joined by "_", digits only at a word's end (QUAY_PASSWORD, S3_KEY_V2,
+ * tripleomaster_PASSWORD). A password pasted in its place rarely is, and would otherwise go to workflow history.
+ */
+export function looksLikeVariableName(name: string): boolean {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.length > 64) return false;
+  const words = name.split('_').filter((w) => w !== '');
+  const digits = name.replace(/[^0-9]/g, '').length;
+  return (
+    words.length > 0 &&
+    words.every((w) => /^([A-Z]+|[a-z]+|[A-Z][a-z]+)[0-9]*$/.test(w)) &&
+    digits <= Math.max(2, name.length * 0.2)
+  );
+}
+const envName = z.string({ error: ENV_MSG }).refine(looksLikeVariableName, { error: ENV_MSG });
 const filePath = nonEmpty.describe('a path on the worker host');
 const namespace = text(/^[a-z0-9][a-z0-9._/-]*$/, 'expected a registry namespace like tripleomaster');
 const hhmm = text(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time "HH:MM" between 00:00 and 23:59');
@@ -187,11 +209,12 @@ export const registriesSchema = strict(
   {
     source: registrySchema.optional().describe('default quay.rdoproject.org/<source_namespace>'),
     targets: z
-      .array(targetRegistrySchema, { error: 'expected a non-empty list of registries' })
-      .min(1, { error: 'expected a non-empty list of registries' })
+      .array(targetRegistrySchema, { error: 'expected a list of registries' })
       .refine((ts) => unique(ts.map((t) => t.name)), { error: 'expected registries with distinct names' })
       .optional()
-      .describe('default [quay.io/<target_namespace>]'),
+      .describe(
+        'default [quay.io/<target_namespace>]; [] tags in the source registry only (target_registries_push: false)',
+      ),
   },
   'a mapping {source, targets}',
 );
@@ -226,12 +249,18 @@ export const imageServerSchema = strict(
     ),
     key_file_env: envName.optional().describe('environment variable holding the SSH private key'),
     key_file: filePath.optional().describe('path of the SSH private key'),
+    host_key_sha256: text(
+      /^SHA256:[A-Za-z0-9+/]{43}=?$/,
+      "expected the SHA256 fingerprint of the server's host key as `ssh-keygen -lf` prints it (SHA256:<43 base64>)",
+    )
+      .optional()
+      .describe('pins the host key; a server presenting another key is refused'),
     images: z
       .array(fileName, { error: 'expected a non-empty list of file names' })
       .min(1, { error: 'expected a non-empty list of file names' })
       .default(DEFAULT_QCOW_IMAGES),
   },
-  'a mapping {host, port, user, root, key_file_env | key_file, images}',
+  'a mapping {host, port, user, root, key_file_env | key_file, host_key_sha256, images}',
 )
   .superRefine((s, ctx) => {
     if (s.key_file_env !== undefined && s.key_file !== undefined) {
@@ -249,6 +278,7 @@ export const imageServerSchema = strict(
     root: s.root.length > 1 ? s.root.replace(/\/+$/, '') : s.root,
     keyFileEnv: s.key_file_env,
     keyFile: s.key_file,
+    ...(s.host_key_sha256 === undefined ? {} : { hostKeySha256: s.host_key_sha256 }),
     images: s.images,
   }));
 

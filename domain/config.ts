@@ -4,6 +4,7 @@ import type { ImageServerRef } from './promotion.js';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, PromoterError } from './errors.js';
+import { parseOldIni, resolveOldLayers, type Settings } from './config-old.js';
 import { IGNORED_OLD_KEYS, releaseFileShape, type PromoterClient, type Weekday } from './config-schema.js';
 
 export { PROMOTER_CLIENTS, parseDuration, type PromoterClient, type Weekday } from './config-schema.js';
@@ -67,7 +68,7 @@ export interface ReleaseConfig {
   registries: { source: RegistryConfig; targets: RegistryConfig[] };
   containers?: { images: string[]; prefix: string; exclude: string[] };
   /** The SFTP image server, and the qcow2 files each hash directory must hold. */
-  imageServer?: Omit<ImageServerRef, 'hostKeySha256'> & { images: string[] };
+  imageServer?: ImageServerRef & { images: string[] };
   schedule: { intervalSeconds: number; jitterSeconds: number; paused: boolean };
   /** What the labels hold: commit/distro(/extended) hashes, or aggregate hashes of a component pipeline. */
   hashKind: 'commit' | 'aggregate';
@@ -75,6 +76,12 @@ export interface ReleaseConfig {
   inProgressTimeoutSeconds: number;
   /** Old-promoter keys present in the file and ignored, so a caller can warn about them. */
   ignoredKeys: string[];
+  /** Where hashKind came from: the file's hash_kind, the old component pipeline (dlrn.components), or the default. */
+  hashKindFrom: 'hash_kind' | 'dlrn.components' | 'default';
+  /** Everything read and not acted on as asked, in words an operator can act on. */
+  warnings: string[];
+  /** The files read, highest priority first (release file, environment defaults, global defaults). */
+  layers: string[];
 }
 
 type ReleaseFile = z.output<z.ZodObject<typeof releaseFileShape>>;
@@ -189,6 +196,9 @@ function toReleaseConfig(f: ReleaseFile): ReleaseConfig {
     hashKind: f.hash_kind,
     inProgressTimeoutSeconds: f.in_progress_timeout ?? 24 * 3600,
     ignoredKeys: IGNORED_OLD_KEYS.filter((k) => f[k] !== undefined),
+    hashKindFrom: 'hash_kind',
+    warnings: [],
+    layers: [],
   };
 }
 
@@ -233,6 +243,13 @@ function valueAt(root: unknown, path: Path): unknown {
   }
   return node;
 }
+
+/** Keys whose values may be a secret (a pasted password, a URL with user:password@): never shown back. */
+const QUIET_KEY_RE = /(_env|_file|password|passwd|token|secret|key)$/i;
+const isQuiet = (path: Path, value: string) => {
+  const last = [...path].reverse().find((p) => typeof p === 'string');
+  return (typeof last === 'string' && QUIET_KEY_RE.test(last)) || value.includes('@');
+};
 
 const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
 /** Shows scalars, but only the shape of collections: they might hold a secret. */
@@ -281,7 +298,11 @@ function literalSecrets(node: unknown, path: PropertyKey[] = []): { path: Proper
 function problemsOf(issues: readonly z.core.$ZodIssue[], raw: unknown, skip: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   for (const iss of issues) {
-    if (iss.code === 'unrecognized_keys') {
+    if (iss.code === 'unrecognized_keys' && iss.keys.length > 5) {
+      // One problem for a flood of unknown keys: the list of known keys is long.
+      const shown = iss.keys.slice(0, 5).join(', ');
+      problems.push(`${formatPath(iss.path)}: ${iss.message} (got ${iss.keys.length} unknown keys: ${shown}, ...)`);
+    } else if (iss.code === 'unrecognized_keys') {
       for (const key of iss.keys) {
         const path = formatPath([...iss.path, key]);
         if (!skip.has(path)) problems.push(`${path}: ${iss.message} (got an unknown key)`);
@@ -294,7 +315,12 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], raw: unknown, skip: Rea
       );
     } else {
       const value = valueAt(raw, iss.path);
-      const what = iss.path.length === 0 && value == null ? 'an empty document' : describeValue(value);
+      const what =
+        iss.path.length === 0 && value == null
+          ? 'an empty document'
+          : typeof value === 'string' && isQuiet(iss.path, value)
+            ? 'a value not shown here'
+            : describeValue(value);
       const got = iss.message.includes('(got ') ? '' : ` (got ${what})`;
       problems.push(`${formatPath(iss.path)}: ${iss.message}${got}`);
     }
@@ -302,8 +328,22 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], raw: unknown, skip: Rea
   return problems;
 }
 
-function configError(file: string, problems: string[]): PromoterError {
-  const n = problems.length;
+/** A release file weighs a few KiB; more is a mistake, and would be refused by Temporal only much later. */
+export const MAX_RELEASE_FILE_BYTES = 256 * 1024;
+/** Problems listed in one error; the rest are counted. */
+export const MAX_PROBLEMS = 50;
+
+export function tooHeavy(file: string, bytes: number): PromoterError {
+  const size = bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+  return configError(file, [
+    `${file}: (top level): expected a release file of at most ${MAX_RELEASE_FILE_BYTES / 1024} KiB (got ${size}); not parsed`,
+  ]);
+}
+
+function configError(file: string, all: string[]): PromoterError {
+  const n = all.length;
+  const problems =
+    n > MAX_PROBLEMS ? [...all.slice(0, MAX_PROBLEMS), `${file}: ... and ${n - MAX_PROBLEMS} more problems`] : all;
   return new PromoterError(
     ErrorCode.Config,
     `Invalid release configuration ${file} (${n} problem${n === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`,
@@ -314,27 +354,77 @@ function configError(file: string, problems: string[]): PromoterError {
   );
 }
 
-/**
- * Parses a release file's text. `file` only names it in messages. Throws one PromoterError(ErrorCode.Config)
- * listing every problem as "<file>: <key.path>: expected ... (got ...)" (YAML syntax errors as "<file>:<line>:<col>").
- */
-export function parseReleaseConfig(text: string, file: string): ReleaseConfig {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+export interface LayerText {
+  file: string;
+  text: string;
+  /** 'ini': the old promoter's INI release file (release layer only). Default 'yaml'. */
+  format?: 'yaml' | 'ini';
+}
+
+function yamlSettings(l: LayerText): { settings?: Settings; problems: string[] } {
+  const doc = parseDocument(l.text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw configError(
-      file,
-      doc.errors.map((e) => {
+    return {
+      problems: doc.errors.map((e) => {
         const pos = e.linePos?.[0];
         const what = e.message.split(' at line ')[0]?.split('\n')[0] ?? e.code;
-        return `${file}:${pos ? `${pos.line}:${pos.col}` : '?'}: YAML syntax error: ${what}`;
+        return `${l.file}:${pos ? `${pos.line}:${pos.col}` : '?'}: YAML syntax error: ${what}`;
       }),
-    );
+    };
   }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw configError(file, [`${file}: (top level): expected plain YAML data (got ${(err as Error).message})`]);
+    return { problems: [`${l.file}: (top level): expected plain YAML data (got ${(err as Error).message})`] };
+  }
+  return { settings: raw as Settings, problems: [] };
+}
+
+const CLIENT_NEEDS = {
+  registries_client: ['containers', 'containers (a list of images), or the old containers block with images'],
+  qcow_client: ['imageServer', 'image_server, or the old overcloud_images.qcow_servers + default_qcow_server'],
+} as const;
+
+/**
+ * Parses a release file's text. `file` only names it in messages. Throws one PromoterError(ErrorCode.Config)
+ * listing every problem as "<file>: <key.path>: expected ... (got ...)" (YAML syntax errors as "<file>:<line>:<col>").
+ */
+export function parseReleaseConfig(text: string, file: string): ReleaseConfig {
+  return parseReleaseLayers([{ file, text }]);
+}
+
+/**
+ * Parses the old promoter's layers, highest priority first: the release file (YAML or INI), then its
+ * environment's defaults.yaml and the global_defaults.yaml. Same errors as parseReleaseConfig, named after the
+ * release file.
+ */
+export function parseReleaseLayers(texts: LayerText[]): ReleaseConfig {
+  const file = texts[0]?.file ?? '(none)';
+  for (const l of texts) {
+    // Characters bound bytes from below; count bytes only when that could matter.
+    if (l.text.length > MAX_RELEASE_FILE_BYTES / 4) {
+      const bytes = new TextEncoder().encode(l.text).length;
+      if (bytes > MAX_RELEASE_FILE_BYTES) throw tooHeavy(l.file, bytes);
+    }
+  }
+  const early: string[] = [];
+  const layers = texts.map((l, i) => {
+    const r = l.format === 'ini' && i === 0 ? parseOldIni(l.text, l.file) : yamlSettings(l);
+    early.push(...r.problems);
+    return { file: l.file, settings: r.settings, problems: r.problems };
+  });
+  if (early.length > 0) throw configError(file, early);
+  const releaseRaw = layers[0]?.settings;
+  const defaults = layers.slice(1).filter((l) => isRecord(l.settings));
+  let raw: unknown = releaseRaw;
+  let old: ReturnType<typeof resolveOldLayers> | undefined;
+  if (isRecord(releaseRaw)) {
+    old = resolveOldLayers([
+      { file, settings: releaseRaw },
+      ...defaults.map((l) => ({ file: l.file, settings: l.settings as Settings })),
+    ]);
+    raw = old.raw;
   }
   const secrets = literalSecrets(raw);
   const secretProblems = secrets.map(
@@ -344,11 +434,32 @@ export function parseReleaseConfig(text: string, file: string): ReleaseConfig {
   );
   const result = releaseConfigSchema.safeParse(raw, { error: fallbackMessage });
   const skip = new Set(secrets.map((s) => formatPath(s.path)));
-  const problems = [...secretProblems, ...(result.success ? [] : problemsOf(result.error.issues, raw, skip))];
+  const problems = [
+    ...(old?.problems ?? []),
+    ...secretProblems,
+    ...(result.success ? [] : problemsOf(result.error.issues, raw, skip)),
+  ];
+  const warnings = [...(old?.warnings ?? [])];
+  if (result.success) {
+    const cfg = result.data;
+    const explicit = isRecord(raw) && raw.allowed_clients !== undefined;
+    for (const [client, [field, keys]] of Object.entries(CLIENT_NEEDS)) {
+      if (!cfg.allowedClients.includes(client as PromoterClient) || cfg[field] !== undefined) continue;
+      if (explicit) problems.push(`allowed_clients: names ${client} but nothing says what it promotes: set ${keys}`);
+      else {
+        cfg.allowedClients = cfg.allowedClients.filter((c) => c !== client);
+        warnings.push(`allowed_clients not set and ${keys} missing: ${client} is left out`);
+      }
+    }
+    if (cfg.ignoredKeys.length > 0) warnings.push(`ignored (old promoter keys): ${cfg.ignoredKeys.join(', ')}`);
+    cfg.warnings = warnings;
+    cfg.hashKindFrom = old?.hashKindFrom ?? 'default';
+    cfg.layers = texts.map((t) => t.file);
+  }
   if (problems.length > 0 || !result.success)
     throw configError(
       file,
-      [...new Set(problems)].map((p) => `${file}: ${p}`),
+      [...new Set(problems)].map((p) => (p.startsWith(file) ? p : `${file}: ${p}`)),
     );
   return result.data;
 }

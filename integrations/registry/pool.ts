@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCode, PromoterError } from '../../domain/errors.js';
 import type { RegistryRef } from '../../domain/promotion.js';
-import { readSecret } from '../credentials.js';
+import { checkBound, loadCredentialBindings, readSecret } from '../credentials.js';
 import { type Registry, RegistryClient, type RegistryClientOptions } from './client.js';
 
 type Env = Record<string, string | undefined>;
@@ -21,9 +21,32 @@ function configError(ref: RegistryRef, message: string, suggestion: string): Pro
   });
 }
 
+/**
+ * With PROMOTER_CREDENTIALS, the worker's bindings decide: what the reference names must be bound to its host,
+ * and a host bound there gets its credentials even when the reference names none.
+ */
+function boundRef(ref: RegistryRef, env: Env): RegistryRef & { username?: string } {
+  const bindings = loadCredentialBindings(env);
+  if (!bindings) return ref;
+  const entry = checkBound(bindings, ref.host, `registry ${ref.name}`, {
+    usernameEnv: ref.usernameEnv,
+    passwordEnv: ref.passwordEnv,
+    passwordFile: ref.passwordFile,
+  });
+  const { usernameEnv: _u, passwordEnv: _p, passwordFile: _f, ...rest } = ref;
+  return {
+    ...rest,
+    ...(entry.username === undefined ? {} : { username: entry.username }),
+    ...(entry.usernameEnv === undefined ? {} : { usernameEnv: entry.usernameEnv }),
+    ...(entry.passwordEnv === undefined ? {} : { passwordEnv: entry.passwordEnv }),
+    ...(entry.passwordFile === undefined ? {} : { passwordFile: entry.passwordFile }),
+  };
+}
+
 /** The registry a reference names, with its credentials read from env (usernameEnv, passwordEnv[_FILE], passwordFile). */
-export function registryFromRef(ref: RegistryRef, env: Env = process.env): Registry {
-  const username = ref.usernameEnv ? env[ref.usernameEnv] || undefined : undefined;
+export function registryFromRef(given: RegistryRef, env: Env = process.env): Registry {
+  const ref = boundRef(given, env);
+  const username = ref.username ?? (ref.usernameEnv ? env[ref.usernameEnv] || undefined : undefined);
   let password: string | undefined;
   if (ref.passwordEnv) {
     password = readSecret(ref.passwordEnv, env);
@@ -35,7 +58,7 @@ export function registryFromRef(ref: RegistryRef, env: Env = process.env): Regis
       throw configError(ref, `cannot read password file ${ref.passwordFile} (${code})`, 'make it readable');
     }
   }
-  if (ref.usernameEnv && username === undefined) {
+  if (ref.usernameEnv && !ref.username && username === undefined) {
     throw configError(ref, `${ref.usernameEnv} is not set`, `export ${ref.usernameEnv}=<registry user>`);
   }
   if ((username === undefined) !== (password === undefined)) {

@@ -57,7 +57,7 @@ function runCase(c: Case): void {
 
 const cases: Case[] = [
   {
-    name: "the old promoter's example parses unchanged",
+    name: "the old promoter's example, with the container list it needs, parses",
     yaml: readFileSync(EXAMPLE, 'utf8'),
     check: (cfg) => {
       expect(cfg).toMatchObject({
@@ -88,7 +88,8 @@ const cases: Case[] = [
         sourceNamespace: 'tripleomaster',
         targetNamespace: 'tripleomaster',
         latestHashesCount: 100,
-        allowedClients: ['registries_client', 'qcow_client', 'dlrn_client'],
+        // Nothing says what containers or qcow2 images to promote: left out, and said so.
+        allowedClients: ['dlrn_client'],
         dryRun: false,
         createPrevious: true,
         schedule: { intervalSeconds: 600, jitterSeconds: 0, paused: false },
@@ -98,6 +99,11 @@ const cases: Case[] = [
         },
         ignoredKeys: [],
       });
+      expect(cfg.warnings).toEqual([
+        expect.stringContaining('hash_kind not set'),
+        expect.stringContaining('registries_client is left out'),
+        expect.stringContaining('qcow_client is left out'),
+      ]);
       expect(cfg.containers).toBeUndefined();
       expect(cfg.imageServer).toBeUndefined();
       expect(cfg.promotions[0]).toEqual({
@@ -114,12 +120,19 @@ const cases: Case[] = [
   },
   {
     name: 'allowed_clients as a comma string is normalised to execution order (DLRN last)',
-    yaml: withPromotion(OK_PROMOTION, `${HEAD}allowed_clients: dlrn_client, registries_client\n`),
+    yaml: withPromotion(
+      OK_PROMOTION,
+      `${HEAD}allowed_clients: dlrn_client, registries_client\ncontainers: { images: [nova-api] }\n`,
+    ),
     check: (cfg) => expect(cfg.allowedClients).toEqual(['registries_client', 'dlrn_client']),
   },
   {
     name: 'allowed_clients as a list',
-    yaml: withPromotion(OK_PROMOTION, `${HEAD}allowed_clients: [qcow_client, dlrn_client, qcow_client]\n`),
+    yaml: withPromotion(
+      OK_PROMOTION,
+      `${HEAD}allowed_clients: [qcow_client, dlrn_client, qcow_client]\n` +
+        'image_server: { host: images.example.org, user: u, root: /srv, key_file: /k }\n',
+    ),
     check: (cfg) => expect(cfg.allowedClients).toEqual(['qcow_client', 'dlrn_client']),
   },
   {
@@ -135,7 +148,8 @@ const cases: Case[] = [
     ),
     check: (cfg) => {
       expect(cfg).toMatchObject({ distroName: 'centos', distroVersion: '9', distro: 'centos9' });
-      expect(cfg.apiUrl).toBe('https://trunk.rdoproject.org/api-centos9-master-uc');
+      // The old constructor put the version in the endpoint for CentOS 8 only (CentOS 9 files set api_url).
+      expect(cfg.apiUrl).toBe('https://trunk.rdoproject.org/api-centos-master-uc');
     },
   },
   {
