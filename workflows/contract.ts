@@ -2,7 +2,6 @@
 // the workflows return. Imported by workflows, activities and the CLI; imports no workflow implementation, so a
 // client that loads it loads no workflow code.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ReleaseConfig } from '../domain/config.js';
 import type { CandidateStatus, Waiver } from '../domain/engine.js';
 import type { CandidateSummary } from '../domain/decision-summary.js';
 import type { DlrnHash } from '../domain/hash.js';

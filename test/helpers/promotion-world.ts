@@ -91,6 +91,9 @@ export const config = {
   hashKind: 'commit',
   inProgressTimeoutSeconds: 86400,
   ignoredKeys: [],
+  hashKindFrom: 'hash_kind',
+  warnings: [],
+  layers: [],
 } satisfies ReleaseConfig;
 
 const digestOf = (image: string, hash: string) => `sha256:${image}-${hash}`;
