@@ -82,7 +82,7 @@ it('judges moves by another DLRN user: one agreement, one disagreement with both
   const [agreed, disagreed] = r.records;
   expect(agreed).toMatchObject({ targetLabel: LABEL, by: OTHER_DLRN_USER, theirs: hashOf('W237'), agree: true });
   expect(agreed!.ours).toBe(hashOf('W237'));
-  expect(agreed!.ourReason).toMatch(/all 3 criteria satisfied; newest passing candidate/);
+  expect(agreed!.ourReason).toMatch(/all 3 criteria satisfied; newest candidate that passes every gate/);
   expect(disagreed).toMatchObject({ targetLabel: LABEL, by: OTHER_DLRN_USER, theirs: hashOf('W238'), agree: false });
   expect(disagreed!.ours).toBeNull();
   expect(disagreed!.theirStatus).toBe('missing_jobs');

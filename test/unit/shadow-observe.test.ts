@@ -73,7 +73,7 @@ describe('observeMoves', () => {
       [full('e'), full('e'), true, 'old-promoter', 600],
     ]);
     expect(second.records[0]).toMatchObject({ theirStatus: 'missing_jobs', theirReason: 'failed jobs: job' });
-    expect(second.records[0]!.ourReason).toMatch(/newest passing candidate/);
+    expect(second.records[0]!.ourReason).toMatch(/newest candidate that passes every gate/);
     expect(second.watermarks).toEqual({ 'current-tripleo': { timestamp: 600, fullHash: full('e') } });
 
     // Nothing new: nothing judged twice.
