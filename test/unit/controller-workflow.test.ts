@@ -12,6 +12,7 @@ import type { releaseController } from '../../workflows/controller.js';
 import { FakeWorld } from '../helpers/fake-world.js';
 import { workflowBundle } from '../helpers/temporal.js';
 import { localEnv } from '../helpers/workflow-env.js';
+import { recordHistory } from '../helpers/history.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 let env: TestWorkflowEnvironment;
@@ -129,6 +130,7 @@ describe('release controller workflow', () => {
         'the tick',
       );
       expect(st.lastPass!.stages.find((s) => s.targetLabel === 'tripleo-ci-testing')?.outcome).toBe('promoted');
+      await recordHistory(env.client, handle.workflowId, 'controller-tick-signal');
     });
   });
 
@@ -204,6 +206,7 @@ describe('release controller workflow', () => {
         expect(ack.entry.action).toBe('unhold');
         const pass = await handle.executeUpdate(m.runPassUpdate, { args: [{ reason: 'after CAN' }] });
         expect(pass.stages.length).toBeGreaterThan(0);
+        await recordHistory(env.client, handle.workflowId, 'controller-continue-as-new', first);
       },
     );
   });

@@ -8,6 +8,7 @@ import { fullHash } from '../../domain/hash.js';
 import { harness, parentBundle, type Harness } from '../helpers/promotion-harness.js';
 import { gate, LABEL, NEW, OLD, untilCancelled, World } from '../helpers/promotion-world.js';
 import { localEnv } from '../helpers/workflow-env.js';
+import { recordHistory } from '../helpers/history.js';
 
 const [old, neu] = [fullHash(OLD), fullHash(NEW)];
 let env: TestWorkflowEnvironment;
@@ -48,6 +49,7 @@ it('abort during containers: the in-flight retag stops first, then the tags are 
   expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   expect(w.tagsOff(LABEL, old)).toEqual([]);
   expect(w.head(LABEL)).toBe(old);
+  await recordHistory(env.client, handle.workflowId, 'promotion-abort-during-containers');
 }, 60_000);
 
 it('abort while the DLRN commit is in flight: DLRN completes and nothing is undone', async () => {

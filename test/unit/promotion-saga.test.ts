@@ -6,6 +6,7 @@ import { fullHash } from '../../domain/hash.js';
 import { currentDetails, failedResult, harness, parentBundle, type Harness } from '../helpers/promotion-harness.js';
 import { fail, IMAGES, LABEL, NEW, OLD, World } from '../helpers/promotion-world.js';
 import { timeSkippingEnv } from '../helpers/workflow-env.js';
+import { recordHistory } from '../helpers/history.js';
 
 const [old, neu] = [fullHash(OLD), fullHash(NEW)];
 let env: TestWorkflowEnvironment;
@@ -44,7 +45,9 @@ describe('the DLRN commit point', () => {
 
   it('a terminal DLRN refusal ends refused: artifacts put back, error recorded, PromotionRefused', async () => {
     h.world.before.promoteDlrnLabel = fail('DlrnRefused', '403 Invalid promote_name', { nonRetryable: true });
-    const { type, result } = await failedResult(await h.start());
+    const handle = await h.start();
+    const { type, result } = await failedResult(handle);
+    await recordHistory(env.client, handle.workflowId, 'promotion-refused-compensated');
     expect(type).toBe('PromotionRefused');
     expect(result.outcome).toBe('refused');
     expect(result.error).toMatchObject({ step: 'dlrn', type: 'DlrnRefused', message: '403 Invalid promote_name' });

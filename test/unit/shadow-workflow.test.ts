@@ -10,6 +10,7 @@ import { parseReleaseConfig } from '../../domain/config.js';
 import { shadowReportQuery, type ShadowRecord } from '../../workflows/contract.js';
 import { workflowBundle } from '../helpers/temporal.js';
 import { timeSkippingEnv } from '../helpers/workflow-env.js';
+import { recordHistory } from '../helpers/history.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -83,6 +84,7 @@ it('polls on a durable timer, carries watermarks forward, bounds its records and
     expect(r.records).toHaveLength(200);
     expect(r.records.at(-1)!.movedAt).toBe(8 * 100 + 39);
     expect([r.release, r.distro]).toEqual(['wallaby', 'centos9']);
+    await recordHistory(env.client, handle.workflowId, 'shadow-polls-timers');
     await handle.terminate();
   });
   expect(calls[0]!.watermarks).toEqual({});
