@@ -224,7 +224,8 @@ describe('restore', () => {
   const restoreFailure = async (p: Promise<unknown>) => {
     const err = (await p.catch((e: unknown) => e)) as ApplicationFailure;
     expect(err).toBeInstanceOf(ApplicationFailure);
-    expect(err).toMatchObject({ type: COMPENSATION_INCOMPLETE, nonRetryable: false });
+    // Nothing left is fixable by a retry (the registry cannot delete tags): non-retryable, at once.
+    expect(err).toMatchObject({ type: COMPENSATION_INCOMPLETE, nonRetryable: true });
     return err.details![0] as CompensationIncompleteDetails;
   };
 
