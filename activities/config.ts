@@ -1,10 +1,11 @@
 // The one authority for a release's configuration: the worker's config dir (PROMOTER_CONFIG_DIR). The controller
 // loads its release file here at every pass and job; the content hash is the version it records and audits.
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ReleaseConfig } from '../domain/config.js';
-import { loadReleaseConfig } from '../domain/config-file.js';
+import { configVersion, isReleaseFileName, loadReleaseConfig } from '../domain/config-file.js';
+
+export { configVersion };
 import { ErrorCode, PromoterError } from '../domain/errors.js';
 import type { ConfigVersion } from '../workflows/contract.js';
 
@@ -14,9 +15,6 @@ export interface ReleaseRef {
 }
 
 const RELEASE_FILE = /\.(ya?ml|ini)$/;
-
-export const configVersion = (content: Buffer | string) =>
-  createHash('sha256').update(content).digest('hex').slice(0, 12);
 
 export function createConfigActivities(configDir: string) {
   return {
@@ -28,7 +26,8 @@ export function createConfigActivities(configDir: string) {
       const dir = resolve(configDir);
       let names: string[];
       try {
-        names = readdirSync(dir).filter((f) => RELEASE_FILE.test(f));
+        // Environment layers (defaults.yaml, global_defaults.yaml) are not release files.
+        names = readdirSync(dir).filter(isReleaseFileName);
       } catch (err) {
         throw new PromoterError(
           ErrorCode.Config,

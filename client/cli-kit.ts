@@ -3,13 +3,12 @@
 // TTY, --json for machines, a Web UI link for every workflow touched).
 import type { Client } from '@temporalio/client';
 import Table from 'cli-table3';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { z } from 'zod';
-import { loadReleaseConfig } from '../domain/config-file.js';
+import { configVersion, isReleaseFileName, loadReleaseConfig } from '../domain/config-file.js';
 import type { ReleaseConfig } from '../domain/config.js';
 import { ErrorCode, isPromoterError, PromoterError } from '../domain/errors.js';
 import { ARTIFACT_KINDS } from '../domain/promotion.js';
@@ -84,10 +83,9 @@ export interface ConfigFile {
   cfg: ReleaseConfig;
 }
 
-export const configVersionOf = (content: string | Buffer) =>
-  createHash('sha256').update(content).digest('hex').slice(0, 12);
+export const configVersionOf = configVersion;
 
-/** Release configs: -c files, else every *.yaml in $PROMOTER_CONFIG_DIR (default config/sandbox). */
+/** Release configs: -c files, else every release file (*.yaml, *.ini) in $PROMOTER_CONFIG_DIR (default config/sandbox). */
 export function loadConfigs(files: string[] | undefined): ReleaseConfig[] {
   return loadConfigFiles(files).map((f) => f.cfg);
 }
@@ -99,7 +97,7 @@ export function loadConfigFiles(files: string[] | undefined): ConfigFile[] {
         const dir = resolve(process.env.PROMOTER_CONFIG_DIR ?? 'config/sandbox');
         let names: string[];
         try {
-          names = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+          names = readdirSync(dir).filter(isReleaseFileName);
         } catch {
           throw usage(
             `--release-config: none given and ${dir} cannot be read`,

@@ -1,5 +1,6 @@
 // Reads a release file from disk with the old promoter's layers. Kept apart from config.ts so that module stays
 // free of Node builtins.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { interpolateEnv } from './config-interpolate.js';
@@ -8,6 +9,10 @@ import { ErrorCode, PromoterError } from './errors.js';
 
 /** Files of the old layout that are layers, not releases: a config dir listing skips them. */
 export const LAYER_FILE_NAMES = ['defaults.yaml', 'global_defaults.yaml'];
+/** A release file's version: sha256 of its content, 12 hex (what the worker records and `status` compares). */
+export const configVersion = (content: Buffer | string) =>
+  createHash('sha256').update(content).digest('hex').slice(0, 12);
+
 export const isReleaseFileName = (name: string) =>
   (name.endsWith('.yaml') || name.endsWith('.ini')) && !LAYER_FILE_NAMES.includes(name);
 
