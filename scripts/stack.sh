@@ -181,7 +181,20 @@ write_env() {
     echo "IMAGE_SERVER_KEY_FILE=$SECRETS/sftp_client_key"
     echo "IMAGE_SERVER_ROOT=$STATE_DIR/images"
     echo "DLRNAPI_CLI=$DLRNAPI_CLI"
+    # The sandbox worker binds every secret to its host:port (a release file can name hosts, never move secrets).
+    # The test profile leaves it unset: its proxies stand in front of the real services on ports of their own.
+    [ "$STACK_PROFILE" = test ] || echo "PROMOTER_CREDENTIALS=$STATE_DIR/credentials.yaml"
   } >"$ENV_FILE"
+  {
+    echo "# Written by scripts/stack.sh: which host:port gets which secret (names of variables, never values)."
+    echo "hosts:"
+    for spec in $DLRN_INSTANCES; do
+      echo "  \"127.0.0.1:$(dlrn_port "${spec%%:*}")\": { username_env: DLRNAPI_USERNAME, password_env: DLRNAPI_PASSWORD }"
+    done
+    echo "  \"127.0.0.1:$TARGET_REGISTRY_PORT\":"
+    echo "    { username_env: TARGET_REGISTRY_USERNAME, password_env: TARGET_REGISTRY_PASSWORD }"
+    echo "  \"127.0.0.1:$SFTP_PORT\": { key_file_env: IMAGE_SERVER_KEY_FILE }"
+  } >"$STATE_DIR/credentials.yaml"
 }
 
 # The promoter's worker, for the sandbox run: stack.sh stop ends it with the rest.
