@@ -142,6 +142,19 @@ const verbs: Verb[] = [
       });
     },
   },
+  {
+    name: 'clear-refusal',
+    description: 'forget that DLRN refused a hash for a label, so stages consider it again',
+    options: [
+      ['-l, --label <label>', 'target label', true],
+      ['--hash <full_hash>', 'the refused hash', true],
+    ],
+    schema: z.object({ ...common, label, hash: fullHashOpt }),
+    run: async (o) =>
+      (await controllerFor(o)).executeUpdate(m.clearRefusalUpdate, {
+        args: [{ label: o.label as string, fullHash: o.hash as string, by: o.by as string, why: o.why as string }],
+      }),
+  },
 ];
 
 export function register(program: Command): void {

@@ -142,6 +142,11 @@ export function register(program: Command): void {
             console.log(
               `waivers: ${c.waivers.map((w) => `${w.job} for ${shortHash(w.fullHash)} until ${when(w.expiresAt)} (${w.by})`).join('; ')}`,
             );
+          if (c?.refusals?.length) {
+            console.log('refused by DLRN (skipped until cleared with `promoter clear-refusal`):');
+            for (const x of c.refusals)
+              console.log(`  ${x.label} ${shortHash(x.fullHash)} at ${when(x.at)}: ${x.type}: ${x.message}`);
+          }
           if (r.controller.running) console.log(`running: ${r.controller.running.reason}`);
           const le = r.controller.lastError;
           if (le) console.log(`last error: ${le.reason} at ${when(le.at)}: ${le.message}`);
