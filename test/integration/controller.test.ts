@@ -59,15 +59,28 @@ async function refused(p: Promise<unknown>, re: RegExp): Promise<void> {
   expect(err!.cause?.message ?? '').toMatch(re);
 }
 
+/** The last pass ran for this reason and none is running; queued passes merge their reasons with '; '. */
+const passFor = (s: m.ControllerStatus, reason: string) =>
+  !s.running && (s.lastPass?.reason.split('; ').includes(reason) ?? false);
+
 async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await read();
     if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 400)}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+// Keys and expectations come from the sandbox model (scripts/sandbox/model.ts): the chain is current-tripleo <-
+// tripleo-ci-testing, then current-tripleo-rdo <- current-tripleo.
+const CT = 'current-tripleo';
+const RDO = 'current-tripleo-rdo';
+/** The build key a label holds in the sandbox before any pass. */
+const headKey = (rel: SandboxRelease, label: string) => rel.labels[label]!.at(-1)!;
+const stageOf = (pass: { stages: { targetLabel: string }[] }, label: string) =>
+  pass.stages.find((s) => s.targetLabel === label) as StageResult | undefined;
 
 describe('wallaby controls', () => {
   const cfg = sandboxConfig('wallaby');
@@ -78,57 +91,69 @@ describe('wallaby controls', () => {
   });
 
   it('a hold blocks its stage until unhold, which promotes at once; rollback puts every artifact back', async () => {
+    const before = headKey(rel, CT);
+    const after = rel.expected[CT]!;
+    expect(after, 'the model moves current-tripleo in one pass').not.toBe(before);
+    expect(rel.artifacts).toEqual(expect.arrayContaining([before, after]));
     await withController(cfg, async (c) => {
       await refused(c.executeUpdate(m.holdUpdate, { args: [{ label: 'nope', ...who }] }), /--label/);
-      await c.executeUpdate(m.holdUpdate, { args: [{ label: 'current-tripleo', ...who }] });
+      await c.executeUpdate(m.holdUpdate, { args: [{ label: CT, ...who }] });
       const held = await c.executeUpdate(m.runPassUpdate, { args: [{ reason: 'test' }] });
-      expect(outcomeOf(held, 'tripleo-ci-testing')).toBe('promoted');
-      expect(outcomeOf(held, 'current-tripleo')).toBe('held');
-      expect((await dlrnHeads(cfg, ['current-tripleo']))['current-tripleo']).toBe(hashOf('W04'));
+      expect(outcomeOf(held, CT)).toBe('held');
+      expect(outcomeOf(held, RDO)).not.toBe('promoted');
+      expect(await dlrnHeads(cfg, [CT, RDO])).toEqual({ [CT]: hashOf(before), [RDO]: hashOf(headKey(rel, RDO)) });
 
-      await c.executeUpdate(m.unholdUpdate, { args: [{ label: 'current-tripleo', ...who }] });
+      await c.executeUpdate(m.unholdUpdate, { args: [{ label: CT, ...who }] });
       const status = await until(
         'the pass after unhold',
         () => c.query(m.statusQuery),
-        (s) => s.lastPass?.reason === 'unhold by tester' && !s.running,
+        (s) => passFor(s, 'unhold by tester'),
       );
-      expect(outcomeOf(status.lastPass!, 'current-tripleo')).toBe('promoted');
-      // The pass asked for current-tripleo only, but follows the chain to the stage whose candidate just moved.
-      expect(outcomeOf(status.lastPass!, 'current-tripleo-rdo')).toBe('promoted');
-      expect(outcomeOf(status.lastPass!, 'tripleo-ci-testing')).toBeUndefined();
+      expect(outcomeOf(status.lastPass!, CT)).toBe('promoted');
+      // The pass asked for current-tripleo only, but follows the chain to the stage whose candidate just moved;
+      // that stage waits for its jobs as the model says.
+      expect(status.lastPass!.stages.map((s) => s.targetLabel)).toEqual([CT, RDO]);
+      expect(outcomeOf(status.lastPass!, RDO)).not.toBe('promoted');
+      expect(stageOf(status.lastPass!, RDO)?.reason).toMatch(rel.waiting[RDO]!);
       expect(status.controls.audit.map((a) => a.action).filter((a) => a !== 'configure')).toEqual(['hold', 'unhold']);
-      expect((await dlrnHeads(cfg, ['current-tripleo']))['current-tripleo']).toBe(hashOf('W06'));
+      expect(await dlrnHeads(cfg, [CT, RDO])).toEqual({ [CT]: hashOf(after), [RDO]: hashOf(rel.expected[RDO]!) });
 
-      const rolled = await c.executeUpdate(m.rollbackUpdate, { args: [{ label: 'current-tripleo', ...who }] });
-      expect(rolled.fullHash).toBe(hashOf('W04'));
-      const heads = await dlrnHeads(cfg, ['current-tripleo', 'previous-current-tripleo']);
-      expect(heads).toEqual({ 'current-tripleo': hashOf('W04'), 'previous-current-tripleo': hashOf('W04') });
-      expect(await registriesAgree(cfg, 'current-tripleo', hashOf('W04'))).toEqual([]);
-      expect(qcowLink(cfg, 'current-tripleo')).toBe(hashOf('W04'));
+      const rolled = await c.executeUpdate(m.rollbackUpdate, { args: [{ label: CT, ...who }] });
+      expect(rolled.fullHash).toBe(hashOf(before));
+      const heads = await dlrnHeads(cfg, [CT, `previous-${CT}`]);
+      expect(heads).toEqual({ [CT]: hashOf(before), [`previous-${CT}`]: hashOf(before) });
+      expect(await registriesAgree(cfg, CT, hashOf(before))).toEqual([]);
+      expect(qcowLink(cfg, CT)).toBe(hashOf(before));
     });
   });
 
   it('force-promote moves a hash the criteria would not, and refuses a malformed one before anything runs', async () => {
+    // The candidate just after the one the criteria pick: it failed a criteria job, and has no artifacts.
+    const candidates = rel.labels['tripleo-ci-testing']!;
+    const key = candidates[candidates.indexOf(rel.expected[CT]!) + 1]!;
+    expect(rel.votes[key]!.some((v) => v.result === 'fail')).toBe(true);
+    expect(rel.artifacts).not.toContain(key);
     await withController(cfg, async (c) => {
-      const w10 = buildByKey(rel, 'W10').commits[0]!;
+      const commit = buildByKey(rel, key).commits[0]!;
       const bad = {
         kind: 'commit' as const,
         commitHash: 'xyz',
-        distroHash: w10.distro_hash,
+        distroHash: commit.distro_hash,
         extendedHash: null,
         component: null,
       };
-      await refused(
-        c.executeUpdate(m.forcePromoteUpdate, { args: [{ label: 'tripleo-ci-testing', hash: bad, ...who }] }),
-        /--hash/,
-      );
-      const hash = makeCommitHash({ commitHash: w10.commit_hash, distroHash: w10.distro_hash });
+      await refused(c.executeUpdate(m.forcePromoteUpdate, { args: [{ label: CT, hash: bad, ...who }] }), /--hash/);
+      const hash = makeCommitHash({
+        commitHash: commit.commit_hash,
+        distroHash: commit.distro_hash,
+        extendedHash: commit.extended_hash,
+      });
       const r = await c.executeUpdate(m.forcePromoteUpdate, {
-        args: [{ label: 'tripleo-ci-testing', hash, kinds: ['dlrn'], ...who }],
+        args: [{ label: CT, hash, kinds: ['dlrn'], ...who }],
       });
       expect(r.outcome).toBe('promoted');
       expect(r.steps.filter((s) => s.state === 'skipped').map((s) => s.step)).toEqual(['containers', 'images']);
-      expect((await dlrnHeads(cfg, ['tripleo-ci-testing']))['tripleo-ci-testing']).toBe(hashOf('W10'));
+      expect((await dlrnHeads(cfg, [CT]))[CT]).toBe(hashOf(key));
     });
   });
 });
@@ -149,37 +174,43 @@ describe('master controls', () => {
     );
     expect(text).toContain('approval_required: true');
     writeFileSync(join(configDir, 'master.yaml'), text);
-    const m06 = buildByKey(rel, 'M06').fullHash;
+    const key = rel.expected[CT]!;
+    const selected = buildByKey(rel, key).fullHash;
+    // The current-tripleo-rdo jobs the selected hash has no pass for: without waivers that stage takes an older hash.
+    const missing = cfg.promotions
+      .find((p) => p.targetLabel === RDO)!
+      .criteria.filter((job) => !(rel.votes[key] ?? []).some((v) => v.job === job && v.result === 'pass'));
+    expect(missing).not.toEqual([]);
+    expect(rel.expected[RDO]).not.toBe(key);
     await withController(
       cfg,
       async (c) => {
-        const first = await c.executeUpdate(m.runPassUpdate, {
-          args: [{ reason: 'test', labels: ['current-tripleo'] }],
-        });
+        const first = await c.executeUpdate(m.runPassUpdate, { args: [{ reason: 'test', labels: [CT] }] });
         const st = first.stages[0] as StageResult;
-        expect([st.outcome, st.selected]).toEqual(['awaiting-approval', m06]);
+        expect([st.outcome, st.selected]).toEqual(['awaiting-approval', selected]);
+        expect(await dlrnHeads(cfg, [CT])).toEqual({ [CT]: buildByKey(rel, headKey(rel, CT)).fullHash });
 
-        // A waiver of the job M06 misses for current-tripleo-rdo, then approval of M06 for current-tripleo.
-        const packstack = 'weirdo-master-centos9-promote-packstack-scenario001';
-        await c.executeUpdate(m.waiveUpdate, {
-          args: [{ job: packstack, fullHash: m06, durationSeconds: 600, ...who }],
-        });
-        await c.executeUpdate(m.approveUpdate, { args: [{ label: 'current-tripleo', fullHash: m06, ...who }] });
+        // Waivers of the jobs the hash misses for current-tripleo-rdo, then approval of it for current-tripleo.
+        for (const job of missing) {
+          await c.executeUpdate(m.waiveUpdate, { args: [{ job, fullHash: selected, durationSeconds: 600, ...who }] });
+        }
+        await c.executeUpdate(m.approveUpdate, { args: [{ label: CT, fullHash: selected, ...who }] });
         await until(
           'the pass after approval',
           () => c.query(m.statusQuery),
-          (s) => s.lastPass?.reason === 'approval by tester' && !s.running,
+          (s) => passFor(s, 'approval by tester'),
         );
-        expect(await dlrnHeads(cfg, ['current-tripleo'])).toEqual({ 'current-tripleo': m06 });
-        // The same pass followed the chain: with the waiver, M06 also reached current-tripleo-rdo.
-        expect(await dlrnHeads(cfg, ['current-tripleo-rdo'])).toEqual({ 'current-tripleo-rdo': m06 });
+        // The same pass followed the chain: with the waivers, the hash also reached current-tripleo-rdo.
+        expect(await dlrnHeads(cfg, [CT, RDO])).toEqual({ [CT]: selected, [RDO]: selected });
 
         await refused(
-          c.executeUpdate(m.waiveUpdate, { args: [{ job: 'not-a-job', fullHash: m06, durationSeconds: 5, ...who }] }),
+          c.executeUpdate(m.waiveUpdate, {
+            args: [{ job: 'not-a-job', fullHash: selected, durationSeconds: 5, ...who }],
+          }),
           /--job/,
         );
         await c.executeUpdate(m.waiveUpdate, {
-          args: [{ job: packstack, fullHash: 'a'.repeat(32), durationSeconds: 2, ...who }],
+          args: [{ job: missing[0]!, fullHash: 'a'.repeat(32), durationSeconds: 2, ...who }],
         });
         const expired = await until(
           'the waiver to expire',
@@ -187,7 +218,7 @@ describe('master controls', () => {
           (s) => s.controls.audit.some((a) => a.action === 'waiver-expired'),
           15_000,
         );
-        expect(expired.controls.waivers.map((w) => w.fullHash)).toEqual([m06]);
+        expect(expired.controls.waivers.map((w) => w.fullHash)).toEqual(missing.map(() => selected));
       },
       configDir,
     );
