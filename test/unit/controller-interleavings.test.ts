@@ -18,7 +18,8 @@ import { workflowBundle } from '../helpers/temporal.js';
 import { localEnv } from '../helpers/workflow-env.js';
 
 const RUNS = Number(process.env.INTERLEAVING_RUNS ?? 25);
-vi.setConfig({ testTimeout: 170_000 });
+// About 2-6 s a sequence on 2 cores (each starts workflows and restarts workers): the budget follows the count.
+vi.setConfig({ testTimeout: 60_000 + RUNS * 20_000 });
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   [env] = await Promise.all([localEnv(), workflowBundle()]);
