@@ -8,9 +8,10 @@ import { registryPool } from '../../integrations/registry.js';
 import { loadReleaseConfig } from '../../domain/config-file.js';
 import type { ReleaseConfig } from '../../domain/config.js';
 import { fullHash, hashFromPromotion, type DlrnHash } from '../../domain/hash.js';
-import { containerImages, registryRefs } from '../../domain/promotion.js';
+import { containerImages, registryRefs, releaseWorkflowId } from '../../domain/promotion.js';
+import type { Controls } from '../../workflows/contract.js';
 import { resetSandbox } from '../../scripts/sandbox/load.js';
-import type { SandboxRelease } from '../../scripts/sandbox/model.js';
+import { DISTRO, type SandboxRelease } from '../../scripts/sandbox/model.js';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
 import { testStack } from './stack.js';
 
@@ -86,5 +87,22 @@ export async function freshRelease(client: Client, release: string): Promise<San
         .catch(() => undefined);
     }
   }
+  await forgetControls(client, release);
   return resetSandbox(testStack().env, release);
+}
+
+/**
+ * A new controller takes over the controls (holds, approvals, waivers, refusals) its newest closed run kept in its
+ * memo, even across stack restarts: a run with empty controls, closed at once, becomes that newest run, so no hold
+ * or approval an earlier test (or run) left behind reaches the next test.
+ */
+async function forgetControls(client: Client, release: string): Promise<void> {
+  const empty: Controls = { holds: [], approvals: [], waivers: [], refusals: [], audit: [] };
+  const handle = await client.workflow.start('releaseController', {
+    workflowId: releaseWorkflowId(release, DISTRO),
+    taskQueue: `forget-controls-${release}`,
+    args: [{ release, distro: DISTRO }],
+    memo: { controls: empty },
+  });
+  await handle.terminate('test reset: forget controls');
 }

@@ -72,11 +72,7 @@ describe('status when the controller cannot answer', () => {
     expect(r.stderr).toContain(address);
     const rel = r.json<StatusJson>().releases[0]!;
     expect(rel.controller).toMatchObject({ state: 'unreachable', address });
-    expect(rel.stages.map((s) => s.targetLabel)).toEqual([
-      'tripleo-ci-testing',
-      'current-tripleo',
-      'current-tripleo-rdo',
-    ]);
+    expect(rel.stages.map((s) => s.targetLabel)).toEqual(['current-tripleo', 'current-tripleo-rdo']);
 
     const text = await runCli(['status', '-c', file], { ...env, TEMPORAL_ADDRESS: address }, 60_000);
     expect(text.code).toBe(1);
