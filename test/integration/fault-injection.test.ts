@@ -1,9 +1,11 @@
 // Fault injection: the fault proxy sits in front of the real DLRN APIs (wallaby and master) and the real target
 // registry, answers 20 % of requests with a 5xx, resets 5 % of connections (before forwarding, or after the upstream
 // answered) and holds 5 % past the clients' timeouts. Real release passes on both releases, then a rollback and a
-// re-promotion, run on the sandbox data under a real worker. They must complete with no duplicate DLRN row and DLRN,
-// registries and qcow2 links agreeing with the model (scripts/sandbox/model.ts). Permanent 401 (bad DLRN password)
-// and 403 (a DLRN that forbids the label) fail fast with one clear message and leave nothing moved.
+// re-promotion by the next pass, run on the sandbox data under a real worker. They must complete with no duplicate
+// DLRN row (no promotion writes a (label, hash) row twice) and DLRN, registries and qcow2 links agreeing with the
+// model (scripts/sandbox/model.ts). Permanent 401 (bad DLRN password) and 403 (a DLRN that forbids the label) fail
+// fast with one clear message and leave nothing moved. Resetting a release costs ~40 s, so the releases are reset
+// once and the tests run in order on the state the one before left (each starts by checking it).
 // Clients get short timeouts here (DLRN 2 s, registry 3 s), so "past the timeouts" costs seconds, not minutes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
@@ -43,6 +45,7 @@ let h: TemporalHarness;
 const dlrnProxy = {} as Record<ReleaseName, FaultProxy>;
 let registryProxy: FaultProxy;
 const faulty = {} as Record<ReleaseName, ReleaseConfig>;
+const rels = {} as Record<ReleaseName, SandboxRelease>;
 
 const stackAuth = () => testStack().dlrnAuth;
 const deps = (password = stackAuth().password): Partial<Parameters<typeof createActivities>[0]> => ({
@@ -59,6 +62,7 @@ const deps = (password = stackAuth().password): Partial<Parameters<typeof create
 
 beforeAll(async () => {
   h = await temporalHarness();
+  await Promise.all(RELEASES.map(async (r) => (rels[r] = await freshRelease(h.client, r))));
   const target = cfg.registries.targets[0]!;
   registryProxy = await faultProxy(target.url, faults(REGISTRY_TIMEOUT_MS), { seed: 21 });
   for (const [i, r] of RELEASES.entries()) {
@@ -67,7 +71,7 @@ beforeAll(async () => {
     const targets = c.registries.targets.map((t) => (t.url === target.url ? { ...t, url: registryProxy.host } : t));
     faulty[r] = { ...c, apiUrl: dlrnProxy[r].url, registries: { ...c.registries, targets } };
   }
-});
+}, 180_000);
 afterAll(async () => {
   for (const p of Object.values(dlrnProxy)) await p.close();
   await registryProxy?.close();
@@ -80,16 +84,25 @@ const setPlans = (dlrn: FaultPlan, registry: FaultPlan) => {
 };
 const dlrnFaulted = () => Object.values(dlrnProxy).reduce((n, p) => n + p.faulted(), 0);
 
-/** Rows DLRN wrote since `since` (epoch s) per "label hash"; more than one is a duplicate. */
-async function rowsSince(c: ReleaseConfig, since: number): Promise<Record<string, number>> {
-  const rows = await dlrnFor(c).promotionsAll();
+/** DLRN's rows per "release label hash" over the given releases. */
+async function rowCounts(releases: readonly ReleaseName[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const r of rows.filter((x) => x.timestamp >= since)) {
-    const key = `${c.release} ${r.promote_name} ${fullHash(hashFromPromotion(r))}`;
-    out[key] = (out[key] ?? 0) + 1;
+  for (const rel of releases) {
+    for (const r of await dlrnFor(cfgs[rel]).promotionsAll()) {
+      const key = `${rel} ${r.promote_name} ${fullHash(hashFromPromotion(r))}`;
+      out[key] = (out[key] ?? 0) + 1;
+    }
   }
   return out;
 }
+
+/** Rows written between two counts, per key. */
+const rowsAdded = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([k, n]): [string, number] => [k, n - (before[k] ?? 0)])
+      .filter(([, n]) => n > 0),
+  );
 
 /** DLRN, the registries and the qcow2 links agree on where each label is (label -> full_hash). */
 async function agreement(c: ReleaseConfig, expected: Record<string, string>): Promise<string[]> {
@@ -161,40 +174,56 @@ const outcomeOf = (p: Promise<{ outcome: string }>) =>
     },
   );
 
-/** Runs `work` under a worker with the figures of the series: time, promotions, faults per service, duplicates. */
-async function measured(releases: readonly ReleaseName[], work: () => Promise<string[]>) {
-  const since = Math.floor(Date.now() / 1000);
+/**
+ * Runs the steps one after the other under one worker and prints the figures: time, promotions, faults per service,
+ * rows written, duplicates (a (label, hash) row written twice by one step: each step is at most one promotion per
+ * label, so more than one row is a POST that landed twice).
+ */
+async function measured(releases: readonly ReleaseName[], steps: (() => Promise<string[]>)[]) {
   const [d0, r0] = [dlrnFaulted(), registryProxy.faulted()];
   const started = Date.now();
-  const outcomes = await h.withWorker(work, deps());
-  const seconds = (Date.now() - started) / 1000;
-  const rows: Record<string, number> = {};
-  for (const r of releases) Object.assign(rows, await rowsSince(cfgs[r], since));
+  const outcomes: string[] = [];
+  const duplicates: [string, number][] = [];
+  let dlrnRows = 0;
+  await h.withWorker(async () => {
+    for (const step of steps) {
+      const before = await rowCounts(releases);
+      outcomes.push(...(await step()));
+      const added = rowsAdded(before, await rowCounts(releases));
+      dlrnRows += Object.values(added).reduce((n, x) => n + x, 0);
+      duplicates.push(...Object.entries(added).filter(([, n]) => n > 1));
+    }
+  }, deps());
   const figures = {
-    seconds,
+    seconds: (Date.now() - started) / 1000,
     promotions: outcomes.filter((o) => o === 'promoted').length,
     dlrnFaulted: dlrnFaulted() - d0,
     registryFaulted: registryProxy.faulted() - r0,
-    dlrnRows: Object.values(rows).reduce((n, x) => n + x, 0),
-    duplicates: Object.entries(rows).filter(([, n]) => n > 1),
+    dlrnRows,
+    duplicates,
   };
   console.log(`fault injection: ${JSON.stringify(figures)}`);
   return { outcomes, figures };
 }
 
+/** The first stage label that one pass moves on wallaby, where it was and where the pass takes it (model keys). */
+const moving = () => {
+  const rel = rels.wallaby;
+  const label = stageOrder(cfg).find((l) => rel.expected[l] !== rel.labels[l]!.at(-1))!;
+  return { rel, label, was: rel.labels[label]!.at(-1)!, next: rel.expected[label]! };
+};
+
 describe('20 % 5xx, resets and delays past the timeouts', () => {
   it(
     'in front of DLRN: a pass on each release completes as the model says, no duplicate row, all agree',
-    { timeout: 150_000 },
+    { timeout: 120_000 },
     async () => {
+      for (const r of RELEASES) expect(await agreement(cfgs[r], modelHeads(rels[r], cfgs[r], false))).toEqual([]);
       setPlans(faults(DLRN_TIMEOUT_MS), {});
-      const rels = {} as Record<ReleaseName, SandboxRelease>;
-      for (const r of RELEASES) rels[r] = await freshRelease(h.client, r);
       const expected = RELEASES.flatMap((r) => modelOutcomes(rels[r], cfgs[r]));
-      const { outcomes, figures } = await measured(RELEASES, async () => {
-        const passes = await Promise.all(RELEASES.map((r) => runPass(faulty[r])));
-        return passes.flatMap(outcomesOf);
-      });
+      const { outcomes, figures } = await measured(RELEASES, [
+        async () => (await Promise.all(RELEASES.map((r) => runPass(faulty[r])))).flatMap(outcomesOf),
+      ]);
       setPlans({}, {});
       expect(outcomes).toEqual(expected);
       expect(figures.promotions).toBeGreaterThanOrEqual(3);
@@ -205,23 +234,29 @@ describe('20 % 5xx, resets and delays past the timeouts', () => {
   );
 
   it(
-    'in front of DLRN and the target registry: a pass, a rollback and a re-promotion complete, all agree',
-    { timeout: 150_000 },
+    'in front of DLRN and the target registry: a rollback and the re-promotion by the next pass complete, all agree',
+    { timeout: 90_000 },
     async () => {
+      const { rel, label, was, next } = moving();
+      const [wasHash, nextHash] = [buildByKey(rel, was).fullHash, buildByKey(rel, next).fullHash];
+      expect(await agreement(cfg, modelHeads(rel, cfg, true))).toEqual([]);
       setPlans(faults(DLRN_TIMEOUT_MS), faults(REGISTRY_TIMEOUT_MS));
-      const rel = await freshRelease(h.client, 'wallaby');
-      const label = stageOrder(cfg).find((l) => rel.expected[l] !== rel.labels[l]!.at(-1))!;
-      const [was, next] = [rel.labels[label]!.at(-1)!, rel.expected[label]!];
-      const { outcomes, figures } = await measured(['wallaby'], async () => {
-        const out = outcomesOf(await runPass(faulty.wallaby));
-        const [wasHash, nextHash] = [buildByKey(rel, was).fullHash, buildByKey(rel, next).fullHash];
-        out.push(await outcomeOf(promote(rel, label, was, nextHash, false)));
-        out.push(await outcomeOf(promote(rel, label, next, wasHash, true)));
-        return out;
-      });
+      const { outcomes, figures } = await measured(
+        ['wallaby'],
+        [
+          async () => [await outcomeOf(promote(rel, label, was, nextHash, false))],
+          async () => {
+            const back = await agreement(cfg, { [label]: wasHash });
+            return [
+              back.length ? `rollback: ${back.join('; ')}` : 'rolled back',
+              ...outcomesOf(await runPass(faulty.wallaby)),
+            ];
+          },
+        ],
+      );
       setPlans({}, {});
       expect(figures.duplicates).toEqual([]);
-      expect(outcomes).toEqual([...modelOutcomes(rel, cfg), 'promoted', 'promoted']);
+      expect(outcomes).toEqual(['promoted', 'rolled back', ...modelOutcomes(rel, cfg)]);
       expect(figures.dlrnFaulted).toBeGreaterThan(0);
       expect(figures.registryFaulted).toBeGreaterThan(0);
       expect(await agreement(cfg, modelHeads(rel, cfg, true))).toEqual([]);
@@ -230,20 +265,24 @@ describe('20 % 5xx, resets and delays past the timeouts', () => {
 });
 
 describe('permanent refusals fail fast, with one clear message, nothing moved', () => {
-  /** A pass of the first stage only; the stage it ran, the time, DLRN rows written, and whether all still agree. */
+  /**
+   * Rolls the moving label back (no faults), then runs a pass of the first stage under `plan`: the stage it ran,
+   * the time, the DLRN rows it wrote, and whether DLRN, registries and links still agree with where it started.
+   */
   const permanent = async (plan: FaultPlan, password?: string) => {
-    const rel = await freshRelease(h.client, 'wallaby');
-    const labels = stageOrder(cfg);
-    const before = modelHeads(rel, cfg, false);
+    const { rel, label, was, next } = moving();
+    const start = modelHeads(rel, cfg, false);
+    await h.withWorker(() => promote(rel, label, was, buildByKey(rel, next).fullHash, false), deps());
+    expect(await agreement(cfg, start)).toEqual([]);
     setPlans(plan, {});
-    const since = Math.floor(Date.now() / 1000);
+    const before = await rowCounts(['wallaby']);
     const started = Date.now();
-    const pass = await h.withWorker(() => runPass(faulty.wallaby, labels.slice(0, 1)), deps(password));
+    const pass = await h.withWorker(() => runPass(faulty.wallaby, [label]), deps(password));
     const seconds = (Date.now() - started) / 1000;
     setPlans({}, {});
     const stage = pass.stages[0] as StageResult | undefined;
-    const rows = await rowsSince(cfg, since);
-    return { seconds, stage, stages: pass.stages.length, rows, agree: await agreement(cfg, before) };
+    const rows = rowsAdded(before, await rowCounts(['wallaby']));
+    return { label, seconds, stage, stages: pass.stages.length, rows, agree: await agreement(cfg, start) };
   };
 
   it('401: a wrong DLRN password', { timeout: 60_000 }, async () => {
@@ -257,7 +296,7 @@ describe('permanent refusals fail fast, with one clear message, nothing moved', 
   });
 
   it('403: a DLRN that forbids the label', { timeout: 60_000 }, async () => {
-    const label = stageOrder(cfg)[0]!;
+    const label = moving().label;
     const refuse = {
       method: 'POST',
       path: /^\/api\/promote$/,
@@ -275,7 +314,7 @@ describe('permanent refusals fail fast, with one clear message, nothing moved', 
         message: expect.stringMatching(new RegExp(`403 Invalid promote_name ${label}`)),
       }),
     ]);
-    // previous-<label> moved and was put back: one row each way, none on the label; artifacts restored.
+    // previous-<label> moved and was put back; the label got no row; artifacts restored.
     expect(Object.keys(r.rows).every((k) => k.startsWith(`wallaby previous-${label} `))).toBe(true);
     expect(r.agree).toEqual([]);
     expect(r.seconds).toBeLessThan(30);
