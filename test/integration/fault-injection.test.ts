@@ -5,7 +5,8 @@
 // DLRN row (no promotion writes a (label, hash) row twice) and DLRN, registries and qcow2 links agreeing with the
 // model (scripts/sandbox/model.ts). Permanent 401 (bad DLRN password) and 403 (a DLRN that forbids the label) fail
 // fast with one clear message and leave nothing moved. Resetting a release costs ~40 s, so the releases are reset
-// once and the tests run in order on the state the one before left (each starts by checking it).
+// once and the tests run in order (refusals first, as they move nothing) on the state the one before left; each
+// starts by checking it.
 // Clients get short timeouts here (DLRN 2 s, registry 3 s), so "past the timeouts" costs seconds, not minutes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
@@ -213,66 +214,14 @@ const moving = () => {
   return { rel, label, was: rel.labels[label]!.at(-1)!, next: rel.expected[label]! };
 };
 
-describe('20 % 5xx, resets and delays past the timeouts', () => {
-  it(
-    'in front of DLRN: a pass on each release completes as the model says, no duplicate row, all agree',
-    { timeout: 120_000 },
-    async () => {
-      for (const r of RELEASES) expect(await agreement(cfgs[r], modelHeads(rels[r], cfgs[r], false))).toEqual([]);
-      setPlans(faults(DLRN_TIMEOUT_MS), {});
-      const expected = RELEASES.flatMap((r) => modelOutcomes(rels[r], cfgs[r]));
-      const { outcomes, figures } = await measured(RELEASES, [
-        async () => (await Promise.all(RELEASES.map((r) => runPass(faulty[r])))).flatMap(outcomesOf),
-      ]);
-      setPlans({}, {});
-      expect(outcomes).toEqual(expected);
-      expect(figures.promotions).toBeGreaterThanOrEqual(3);
-      expect(figures.duplicates).toEqual([]);
-      expect(figures.dlrnFaulted).toBeGreaterThan(0);
-      for (const r of RELEASES) expect(await agreement(cfgs[r], modelHeads(rels[r], cfgs[r], true))).toEqual([]);
-    },
-  );
-
-  it(
-    'in front of DLRN and the target registry: a rollback and the re-promotion by the next pass complete, all agree',
-    { timeout: 90_000 },
-    async () => {
-      const { rel, label, was, next } = moving();
-      const [wasHash, nextHash] = [buildByKey(rel, was).fullHash, buildByKey(rel, next).fullHash];
-      expect(await agreement(cfg, modelHeads(rel, cfg, true))).toEqual([]);
-      setPlans(faults(DLRN_TIMEOUT_MS), faults(REGISTRY_TIMEOUT_MS));
-      const { outcomes, figures } = await measured(
-        ['wallaby'],
-        [
-          async () => [await outcomeOf(promote(rel, label, was, nextHash, false))],
-          async () => {
-            const back = await agreement(cfg, { [label]: wasHash });
-            return [
-              back.length ? `rollback: ${back.join('; ')}` : 'rolled back',
-              ...outcomesOf(await runPass(faulty.wallaby)),
-            ];
-          },
-        ],
-      );
-      setPlans({}, {});
-      expect(figures.duplicates).toEqual([]);
-      expect(outcomes).toEqual(['promoted', 'rolled back', ...modelOutcomes(rel, cfg)]);
-      expect(figures.dlrnFaulted).toBeGreaterThan(0);
-      expect(figures.registryFaulted).toBeGreaterThan(0);
-      expect(await agreement(cfg, modelHeads(rel, cfg, true))).toEqual([]);
-    },
-  );
-});
-
 describe('permanent refusals fail fast, with one clear message, nothing moved', () => {
   /**
-   * Rolls the moving label back (no faults), then runs a pass of the first stage under `plan`: the stage it ran,
+   * On the reset release (these run first), a pass of the first stage that moves under `plan`: the stage it ran,
    * the time, the DLRN rows it wrote, and whether DLRN, registries and links still agree with where it started.
    */
   const permanent = async (plan: FaultPlan, password?: string) => {
-    const { rel, label, was, next } = moving();
+    const { rel, label } = moving();
     const start = modelHeads(rel, cfg, false);
-    await h.withWorker(() => promote(rel, label, was, buildByKey(rel, next).fullHash, false), deps());
     expect(await agreement(cfg, start)).toEqual([]);
     setPlans(plan, {});
     const before = await rowCounts(['wallaby']);
@@ -320,4 +269,54 @@ describe('permanent refusals fail fast, with one clear message, nothing moved', 
     expect(r.seconds).toBeLessThan(30);
     expect(dlrnProxy.wallaby.counts().refused).toBeGreaterThan(0);
   });
+});
+
+describe('20 % 5xx, resets and delays past the timeouts', () => {
+  it(
+    'in front of DLRN: a pass on each release completes as the model says, no duplicate row, all agree',
+    { timeout: 120_000 },
+    async () => {
+      for (const r of RELEASES) expect(await agreement(cfgs[r], modelHeads(rels[r], cfgs[r], false))).toEqual([]);
+      setPlans(faults(DLRN_TIMEOUT_MS), {});
+      const expected = RELEASES.flatMap((r) => modelOutcomes(rels[r], cfgs[r]));
+      const { outcomes, figures } = await measured(RELEASES, [
+        async () => (await Promise.all(RELEASES.map((r) => runPass(faulty[r])))).flatMap(outcomesOf),
+      ]);
+      setPlans({}, {});
+      expect(outcomes).toEqual(expected);
+      expect(figures.promotions).toBeGreaterThanOrEqual(3);
+      expect(figures.duplicates).toEqual([]);
+      expect(figures.dlrnFaulted).toBeGreaterThan(0);
+      for (const r of RELEASES) expect(await agreement(cfgs[r], modelHeads(rels[r], cfgs[r], true))).toEqual([]);
+    },
+  );
+
+  it(
+    'in front of DLRN and the target registry: a rollback and a re-promotion complete, all agree',
+    { timeout: 90_000 },
+    async () => {
+      const { rel, label, was, next } = moving();
+      const [wasHash, nextHash] = [buildByKey(rel, was).fullHash, buildByKey(rel, next).fullHash];
+      expect(await agreement(cfg, modelHeads(rel, cfg, true))).toEqual([]);
+      setPlans(faults(DLRN_TIMEOUT_MS), faults(REGISTRY_TIMEOUT_MS));
+      const { outcomes, figures } = await measured(
+        ['wallaby'],
+        [
+          async () => [await outcomeOf(promote(rel, label, was, nextHash, false))],
+          async () => {
+            const back = await agreement(cfg, { [label]: wasHash });
+            // A pass never re-promotes a hash the label held before: the re-promotion is a force-promote.
+            const again = await outcomeOf(promote(rel, label, next, wasHash, true));
+            return [back.length ? `rollback: ${back.join('; ')}` : 'rolled back', again];
+          },
+        ],
+      );
+      setPlans({}, {});
+      expect(figures.duplicates).toEqual([]);
+      expect(outcomes).toEqual(['promoted', 'rolled back', 'promoted']);
+      expect(figures.dlrnFaulted).toBeGreaterThan(0);
+      expect(figures.registryFaulted).toBeGreaterThan(0);
+      expect(await agreement(cfg, modelHeads(rel, cfg, true))).toEqual([]);
+    },
+  );
 });
