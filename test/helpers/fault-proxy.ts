@@ -19,8 +19,9 @@ export interface FaultPlan {
   slow?: { method: string; path: RegExp; ms: number };
   /** Only requests this accepts are faulted (all when absent); the others pass through untouched. */
   only?: (method: string, path: string) => boolean;
-  /** Requests answered this way, always, without reaching the upstream (a permanent refusal). */
-  refuse?: { method: string; path: RegExp; status: number; body: string };
+  /** Requests answered this way, always, without reaching the upstream (a permanent refusal); `match` narrows it
+   * to requests whose body it accepts (e.g. one promote_name). */
+  refuse?: { method: string; path: RegExp; match?: RegExp; status: number; body: string };
 }
 
 export interface FaultCounts {
@@ -125,7 +126,8 @@ export async function faultProxy(
       const method = req.method ?? 'GET';
       const path = (req.url ?? '/').split('?')[0]!;
       const { slow, refuse } = plan;
-      if (refuse && refuse.method === method && refuse.path.test(path)) {
+      const refused = refuse && refuse.method === method && refuse.path.test(path);
+      if (refused && (!refuse.match || refuse.match.test(body.toString('utf8')))) {
         counts.refused++;
         return void res.writeHead(refuse.status, { 'Content-Type': 'application/json' }).end(refuse.body);
       }

@@ -3,6 +3,7 @@
 // heartbeat timeout; the real promotion workflow runs the real activity under a real worker with its production
 // timeouts. DLRN must end with exactly one row per (label, hash).
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { stageOrder } from '../../domain/config.js';
 import { hashFromPromotion } from '../../domain/hash.js';
 import { promotionWorkflowId } from '../../domain/promotion.js';
 import { buildByKey, type SandboxRelease } from '../../scripts/sandbox/model.js';
@@ -12,7 +13,8 @@ import { dlrnHeads, freshRelease, promotionCount, sandboxConfig } from '../helpe
 import { temporalHarness, type TemporalHarness } from '../helpers/temporal.js';
 
 const cfg = sandboxConfig('wallaby');
-const LABEL = 'tripleo-ci-testing';
+const LABEL = stageOrder(cfg)[0]!;
+const CANDIDATE = cfg.promotions.find((p) => p.targetLabel === LABEL)!.candidateLabel;
 let h: TemporalHarness;
 let rel: SandboxRelease;
 let proxy: FaultProxy;
@@ -28,7 +30,8 @@ afterAll(async () => {
 });
 
 it('a promote slower than the heartbeat timeout lands once per label', { timeout: 120_000 }, async () => {
-  const [was, next] = [buildByKey(rel, 'W09'), buildByKey(rel, 'W10')];
+  // From where the model has the label to where one pass takes it.
+  const [was, next] = [buildByKey(rel, rel.labels[LABEL]!.at(-1)!), buildByKey(rel, rel.expected[LABEL]!)];
   const hash = hashFromPromotion(next.commits[0]!);
   const started = Date.now();
   const result = await h.withWorker(() =>
@@ -39,7 +42,7 @@ it('a promote slower than the heartbeat timeout lands once per label', { timeout
         {
           config: { ...cfg, apiUrl: proxy.url },
           targetLabel: LABEL,
-          candidateLabel: 'consistent',
+          candidateLabel: CANDIDATE,
           hash,
           expectedCurrent: was.fullHash,
           kinds: ['dlrn'],
