@@ -55,6 +55,12 @@ export async function stage(input: StageInput): Promise<StageResult> {
       ],
     );
 
+  let lastRefused: PromotionResult | undefined;
+  // A refusal this run fell back from is part of why the stage ended as it did.
+  const why = (reason: string) =>
+    refusals.length
+      ? `${reason} (refused this run: ${refusals.map((r) => `${r.fullHash}: ${r.message}`).join('; ')})`
+      : reason;
   for (;;) {
     setCurrentDetails(`evaluating **${p.candidateLabel} → ${p.targetLabel}** for ${cfg.release}/${cfg.distro}`);
     const d = await decideNow();
@@ -66,17 +72,19 @@ export async function stage(input: StageInput): Promise<StageResult> {
       counts: d.counts,
       warnings: d.warnings,
       ...(refusals.length ? { refusals } : {}),
+      // The refused promotion this run fell back from: what it restored and what stays ahead stay visible.
+      ...(lastRefused ? { promotion: lastRefused } : {}),
     };
     if (d.gate) {
       // A label gate (hold, window) on the selected hash, or a hash gate (soak, approval) with nothing selected:
       // `selected` names the hash that waits.
       setCurrentDetails(`**${p.targetLabel}**: ${d.gate.reason}`);
       const waits = d.selectedFullHash ?? d.waitingFullHash;
-      return { ...result, selected: waits, outcome: d.gate.outcome, reason: d.gate.reason, wakeAt: d.wakeAt };
+      return { ...result, selected: waits, outcome: d.gate.outcome, reason: why(d.gate.reason), wakeAt: d.wakeAt };
     }
     if (!d.selected || !d.selectedFullHash) {
       setCurrentDetails(`nothing to promote to **${p.targetLabel}**: ${d.reason}`);
-      return { ...result, outcome: 'nothing-to-promote', reason: d.reason, wakeAt: d.wakeAt };
+      return { ...result, outcome: 'nothing-to-promote', reason: why(d.reason), wakeAt: d.wakeAt };
     }
     const hash = d.selectedFullHash;
     if (input.dryRun || cfg.dryRun) {
@@ -115,6 +123,7 @@ export async function stage(input: StageInput): Promise<StageResult> {
         type: promoted.error?.type ?? 'refused',
         message: promoted.error?.message ?? 'refused',
       });
+      lastRefused = promoted;
       setCurrentDetails(`**${p.targetLabel}**: ${hash} refused; deciding again without it`);
       continue;
     }

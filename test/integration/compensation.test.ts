@@ -41,6 +41,7 @@ it('a DLRN refusal after containers and qcow2 moved restores both, and DLRN stay
   const label = 'current-tripleo';
   const before = buildByKey(rel, rel.labels[label]!.at(-1)!).fullHash;
   const previous = buildByKey(rel, rel.labels[`previous-${label}`]!.at(-1)!).fullHash;
+  const candidate = buildByKey(rel, rel.expected[label]!).fullHash;
   const pass = await h.withWorker(
     () =>
       h.client.workflow.execute(promoteRelease, {
@@ -51,8 +52,14 @@ it('a DLRN refusal after containers and qcow2 moved restores both, and DLRN stay
     { dlrnFor: refusingDlrn() },
   );
   const st = pass.stages[0] as StageResult;
-  // A 403 on the promote is a terminal refusal: the artifacts are put back and the stage reads the result.
-  expect(st.outcome).toBe('refused');
+  // A 403 on the promote is a terminal refusal: the artifacts are put back, the stage remembers the hash as refused
+  // and falls back to the next passing candidate (none here: the next ones miss jobs).
+  expect(
+    st.refusals?.map((r) => r.fullHash),
+    st.reason,
+  ).toEqual([candidate]);
+  expect(st.outcome, st.reason).toBe('nothing-to-promote');
+  expect(st.promotion?.outcome).toBe('refused');
   expect(st.promotion?.error).toMatchObject({ step: 'dlrn', message: expect.stringMatching(/Invalid promote_name/) });
   expect(st.promotion?.restored).toEqual(['qcow2 links', expect.stringMatching(/^container tags \(\d+\)$/)]);
   expect(st.promotion?.leftAhead).toEqual([]);
