@@ -39,8 +39,13 @@ export function createTemporalActivities(clientFor: () => Promise<Client>) {
     /** The controller's controls for one label, asked right before the DLRN commit; no controller means no hold. */
     async checkControls({ release, distro, label }: ReleaseRef & { label: string }): Promise<GateAnswer> {
       const client = await clientFor();
+      const handle = client.workflow.getHandle(releaseWorkflowId(release, distro));
       try {
-        return await client.workflow.getHandle(releaseWorkflowId(release, distro)).query(gateQuery, label);
+        const d = await handle.describe();
+        // A controller that is not running answers no query; the holds it kept in its memo still stand (a fresh
+        // run takes them over).
+        if (d.status.name !== 'RUNNING') return { hold: holdIn(d.memo?.controls as Controls | undefined, label) };
+        return await handle.query(gateQuery, label);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return { hold: null };
         throw err;
@@ -65,4 +70,10 @@ export function createTemporalActivities(clientFor: () => Promise<Client>) {
       return best?.controls ?? null;
     },
   };
+}
+
+/** The hold on a label in a controller's memo of controls, if any. */
+function holdIn(controls: Controls | undefined, label: string): GateAnswer['hold'] {
+  const h = controls?.holds?.find((x) => x.label === label);
+  return h ? { by: h.by, why: h.why } : null;
 }

@@ -156,6 +156,11 @@ describe('release controller workflow', () => {
       });
       expect(await t.checkControls({ release, distro: DISTRO, label: 'tripleo-ci-testing' })).toEqual({ hold: null });
       await running;
+      // A controller that is not running answers no query: its memo's holds still stand.
+      await handle.terminate('operator terminated it');
+      expect(await t.checkControls({ release, distro: DISTRO, label: 'current-tripleo' })).toEqual({
+        hold: { by: 'op', why: 'test' },
+      });
     });
   });
 
