@@ -76,8 +76,10 @@ describe('dlrnapi CLI and DlrnClient agree on the sandbox data', () => {
     [master, wallaby] = await Promise.all([dlrn('master').promotionsAll(), dlrn('wallaby').promotionsAll()]);
   });
 
-  it.each(['current-tripleo', 'tripleo-ci-testing', 'previous-current-tripleo'])('promotion-get --promote-name %s', (label) =>
-    expectSame('master', ['promotion-get', '--promote-name', label], (c) => c.promotions({ promote_name: label })),
+  it.each(['current-tripleo', 'tripleo-ci-testing', 'previous-current-tripleo'])(
+    'promotion-get --promote-name %s',
+    (label) =>
+      expectSame('master', ['promotion-get', '--promote-name', label], (c) => c.promotions({ promote_name: label })),
   );
 
   it('promotion-get with component, offset and limit', () =>
