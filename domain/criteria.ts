@@ -1,18 +1,10 @@
 // How one hash's votes meet a stage's criteria: alternatives per candidate (never mutating the config, unlike the
 // old promoter), waivers, and the vote rule of votes.ts. Pure.
 import { ErrorCode, PromoterError } from './errors.js';
-import type { AlternativeUse, DecisionInput, Waiver } from './engine-types.js';
-import { DEFAULT_IN_PROGRESS_TIMEOUT, jobPicture, jobPictures, type JobPicture, type JobVote } from './votes.js';
+import type { DecisionInput, Evaluation, Waiver } from './engine-types.js';
+import { DEFAULT_IN_PROGRESS_TIMEOUT, jobPicture, jobPictures, type JobVote } from './votes.js';
 
-export interface Evaluation {
-  passed: string[];
-  missing: string[];
-  failed: string[];
-  inProgress: string[];
-  waived: string[];
-  alternativesUsed: AlternativeUse[];
-  jobs: JobPicture[];
-}
+export type { Evaluation };
 
 export interface Rules {
   criteria: readonly string[];

@@ -90,7 +90,19 @@ export interface AlternativeUse {
   via: string;
 }
 
-export interface CandidateExplanation {
+/** How one hash's votes meet the criteria (criteria.ts). */
+export interface Evaluation {
+  passed: string[];
+  missing: string[];
+  failed: string[];
+  inProgress: string[];
+  waived: string[];
+  alternativesUsed: AlternativeUse[];
+  /** Every criteria job (and alternative that voted), with its full vote picture. */
+  jobs: JobPicture[];
+}
+
+export interface CandidateExplanation extends Evaluation {
   /** For a malformed row, a best-effort key built from the raw fields. */
   fullHash: string;
   hash: DlrnHash | null;
@@ -101,14 +113,6 @@ export interface CandidateExplanation {
   status: CandidateStatus;
   /** false: its votes were not looked at (older than the current hash, malformed, skipped, duplicate). */
   evaluated: boolean;
-  passed: string[];
-  missing: string[];
-  failed: string[];
-  inProgress: string[];
-  waived: string[];
-  alternativesUsed: AlternativeUse[];
-  /** Every criteria job (and alternative that voted), with its full vote picture. */
-  jobs: JobPicture[];
   reason: string;
   /** A per-hash gate (soak, approval) that holds it back. */
   gate?: GateVerdict;

@@ -107,16 +107,22 @@ export class RegistryClient {
 
   // ---- manifests ----
 
-  async getManifest(repo: string, reference: string): Promise<Manifest> {
+  /** A GET or HEAD of a manifest by tag or digest, with every media type we read accepted. */
+  private async readManifest(method: 'GET' | 'HEAD', repo: string, reference: string) {
     const what = `manifest ${repo}${isDigest(reference) ? '@' : ':'}${reference}`;
     const path = `/v2/${repo}/manifests/${reference}`;
     const res = await this.t.send({
-      method: 'GET',
+      method,
       path,
       what,
       scopes: [repoScope(repo, 'pull')],
       headers: { Accept: MANIFEST_ACCEPT },
     });
+    return { res, path, what };
+  }
+
+  async getManifest(repo: string, reference: string): Promise<Manifest> {
+    const { res, path, what } = await this.readManifest('GET', repo, reference);
     const where = this.t.where('GET', path, what);
     if (res.status === 404) throw notFound(where);
     await this.t.expect(res, where, [200]);
@@ -137,15 +143,7 @@ export class RegistryClient {
 
   /** What `reference` points at, or null when the repository has no such tag or digest. */
   async headManifest(repo: string, reference: string): Promise<ManifestHead | null> {
-    const what = `manifest ${repo}${isDigest(reference) ? '@' : ':'}${reference}`;
-    const path = `/v2/${repo}/manifests/${reference}`;
-    const res = await this.t.send({
-      method: 'HEAD',
-      path,
-      what,
-      scopes: [repoScope(repo, 'pull')],
-      headers: { Accept: MANIFEST_ACCEPT },
-    });
+    const { res, path, what } = await this.readManifest('HEAD', repo, reference);
     if (res.status === 404) return null;
     await this.t.expect(res, this.t.where('HEAD', path, what), [200]);
     const digest = res.headers['docker-content-digest'] as string | undefined;
