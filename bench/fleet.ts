@@ -1,0 +1,181 @@
+// P4, the fleet: N releases (default 50, one centos9 distro each, one real DLRN API per release) × 3 chained
+// DLRN-only stages, one worker, one trigger for all (`promoter schedule trigger` over the config dir). Measures the
+// time from the trigger until every release's last label moved, the worker's RSS (peak during the run, and VmHWM
+// over its life including start-up), CPU seconds per component, and every DLRN request per tick (a counting proxy
+// in front of each DLRN).
+//   npm run bench:fleet        (BENCH_RELEASES=50, BENCH_PORT_BASE=13000, BENCH_DLRN_ROUNDS=DLRN's default,
+//                               BENCH_CPU_PROF=1 writes a worker CPU profile, BENCH_OUT=<name> names the JSON)
+// Everything runs on its own ports (base+233 Temporal, base+600.. DLRN, base+700.. proxies) and state dir
+// (.stack/bench-fleet); the stack profiles of the sandbox and the tests are never touched.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import type http from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../scripts/sandbox/stack-env.js';
+import { DlrnClient } from '../integrations/dlrn.js';
+import { fullHash, hashFromPromotion } from '../domain/hash.js';
+import { cliBuild, promoter, startTemporal, startWorker, workerCommand, writeReleaseFile } from './lib/bench-stack.js';
+import {
+  CHAIN,
+  countingProxy,
+  fleetFixture,
+  passwordHash,
+  startFleet,
+  USER,
+  type DlrnInstance,
+  type Seen,
+} from './lib/dlrn-fleet.js';
+import { breakdown } from './lib/breakdown.js';
+import { connectClient, temporalSettings } from '../client/connection.js';
+import { cpuSecondsOf, mb, memoryOf, rssSampler, stopAll } from './lib/procs.js';
+
+const N = Number(process.env.BENCH_RELEASES ?? 50);
+const BASE = Number(process.env.BENCH_PORT_BASE ?? 13000);
+const ROUNDS = process.env.BENCH_DLRN_ROUNDS ? Number(process.env.BENCH_DLRN_ROUNDS) : undefined;
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 600) * 1000;
+const STATE = join(ROOT, '.stack', 'bench-fleet');
+const LAST = CHAIN[CHAIN.length - 1]!.target;
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+async function main() {
+  rmSync(STATE, { recursive: true, force: true });
+  mkdirSync(join(STATE, 'secrets'), { recursive: true });
+  const password = randomBytes(18).toString('base64url');
+  const pwFile = join(STATE, 'secrets', 'dlrnapi_password');
+  writeFileSync(pwFile, password, { mode: 0o600 });
+  const configDir = join(STATE, 'config');
+  const releases = Array.from({ length: N }, (_, i) => `r${String(i).padStart(2, '0')}`);
+  const insts: DlrnInstance[] = releases.map((release, i) => ({
+    release,
+    port: BASE + 600 + i,
+    dir: join(STATE, 'dlrn', release),
+  }));
+
+  const t = performance.now();
+  const temporal = await startTemporal(BASE + 233, STATE);
+  const hash = await passwordHash(password, ROUNDS);
+  await startFleet(insts, (i) => fleetFixture(i.release, hash));
+  const doneAt = new Map<string, number>();
+  const proxies: http.Server[] = [];
+  for (const [i, inst] of insts.entries()) {
+    const mine: Seen[] = [];
+    const server = await countingProxy(BASE + 700 + i, inst.port, mine, (s) => {
+      if (s.promoteName === LAST && s.status < 300 && !doneAt.has(inst.release)) doneAt.set(inst.release, s.at);
+    });
+    proxies.push(server);
+    (inst as DlrnInstance & { seen: Seen[] }).seen = mine;
+    writeReleaseFile(configDir, inst.release, `http://127.0.0.1:${BASE + 700 + i}`);
+  }
+  const env = {
+    TEMPORAL_ADDRESS: `127.0.0.1:${BASE + 233}`,
+    TEMPORAL_NAMESPACE: 'default',
+    PROMOTER_CONFIG_DIR: configDir,
+    DLRNAPI_USERNAME: USER,
+    DLRNAPI_PASSWORD_FILE: pwFile,
+    PROMOTER_LOG_LEVEL: 'WARN',
+  };
+  const profDir = join(STATE, 'prof');
+  const nodeArgs = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const worker = await startWorker(env, join(STATE, 'worker.log'), nodeArgs);
+  await promoter(['schedule', 'create', '--by', 'bench'], env);
+  const setupMs = performance.now() - t;
+  console.error(
+    `stack up in ${(setupMs / 1000).toFixed(1)}s: ${N} DLRN APIs, Temporal, worker (${workerCommand().build})`,
+  );
+
+  const perInst = insts as (DlrnInstance & { seen: Seen[] })[];
+  for (const i of perInst) i.seen.length = 0; // only the run's requests count
+  const rssBefore = memoryOf(worker.pid).rssKb;
+  const cpu0 = {
+    worker: cpuSecondsOf(worker.pid),
+    temporal: cpuSecondsOf(temporal.pid),
+    dlrn: perInst.reduce((a, i) => a + cpuSecondsOf(i.proc!.pid), 0),
+  };
+  const sampler = rssSampler(worker.pid);
+  const t0 = Date.now();
+  const trigger = await promoter(['schedule', 'trigger', '--by', 'bench'], env);
+  while (doneAt.size < N && Date.now() - t0 < TIMEOUT_MS) await new Promise((r) => setTimeout(r, 50));
+  const totalMs = Math.max(...[...doneAt.values()].map((d) => d - t0), 0);
+  const peakRunKb = sampler.stop();
+  const cpu = {
+    worker: cpuSecondsOf(worker.pid) - cpu0.worker,
+    temporal: cpuSecondsOf(temporal.pid) - cpu0.temporal,
+    dlrn: perInst.reduce((a, i) => a + cpuSecondsOf(i.proc!.pid), 0) - cpu0.dlrn,
+  };
+  const { hwmKb } = memoryOf(worker.pid);
+
+  // Every label of every release at the newest hash? (read from DLRN directly, not through the counting proxies)
+  const missing: string[] = [];
+  for (const inst of perInst) {
+    const dlrn = new DlrnClient({ baseUrl: `http://127.0.0.1:${inst.port}` });
+    const want = fullHash(
+      hashFromPromotion((await dlrn.promotions({ promote_name: 'tripleo-ci-testing', limit: 1 }))[0]!),
+    );
+    for (const { target } of CHAIN) {
+      const row = (await dlrn.promotions({ promote_name: target, limit: 1 }))[0];
+      if (!row || fullHash(hashFromPromotion(row)) !== want) missing.push(`${inst.release}:${target}`);
+    }
+  }
+  const counts = perInst.map((i) => i.seen.length);
+  const byEndpoint: Record<string, number> = {};
+  for (const i of perInst)
+    for (const s of i.seen)
+      byEndpoint[`${s.method} ${s.endpoint}`] = (byEndpoint[`${s.method} ${s.endpoint}`] ?? 0) + 1;
+  const posts = perInst.reduce((a, i) => a + i.seen.filter((s) => s.method === 'POST').length, 0);
+  const done = [...doneAt.values()].map((d) => d - t0);
+
+  // Where the slowest release's time went, from Temporal's histories; and its DLRN requests in time order.
+  const slowest = [...doneAt.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? releases[0]!;
+  const client = await connectClient(temporalSettings({ ...process.env, ...env }));
+  const slowBreakdown = await breakdown(client, `\`Release\` = '${slowest}'`, [`release/${slowest}/centos9`]);
+  await client.connection.close();
+  const timeline = perInst
+    .find((i) => i.release === slowest)!
+    .seen.map(
+      (s) => `+${s.at - t0}ms ${s.method} ${s.endpoint} ${s.status}${s.promoteName ? ` ${s.promoteName}` : ''}`,
+    );
+  writeFileSync(join(STATE, 'timeline.txt'), `${timeline.join('\n')}\n`);
+
+  const result = {
+    benchmark: 'fleet (P4)',
+    when: new Date().toISOString(),
+    machine: { cpus: cpus().length, loadavg: loadavg().map((l) => Number(l.toFixed(2))) },
+    releases: N,
+    stagesPerRelease: CHAIN.length,
+    worker: workerCommand().build,
+    cli: cliBuild(),
+    dlrnPasswordRounds: ROUNDS ?? 656000,
+    setupSeconds: Number((setupMs / 1000).toFixed(1)),
+    allDoneSeconds: Number((totalMs / 1000).toFixed(2)),
+    releasesDone: doneAt.size,
+    labelsNotMoved: missing,
+    releaseDoneSeconds: { p50: done.length ? pct(done, 0.5) / 1000 : null, max: totalMs / 1000 },
+    triggerCliSeconds: Number((trigger.ms / 1000).toFixed(2)),
+    workerRssMb: { beforeRun: mb(rssBefore), peakDuringRun: mb(peakRunKb), lifetimePeakVmHWM: mb(hwmKb) },
+    cpuSecondsDuringRun: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Number(v.toFixed(1))])),
+    dlrnRequests: {
+      total: counts.reduce((a, b) => a + b, 0),
+      perTick: { min: Math.min(...counts), p50: pct(counts, 0.5), max: Math.max(...counts) },
+      authenticatedPosts: posts,
+      byEndpoint,
+    },
+    slowest: { release: slowest, breakdown: slowBreakdown, requestTimeline: join(STATE, 'timeline.txt') },
+    targets: { allDoneSeconds: 30, workerRssMb: 300 },
+  };
+  const out = join(ROOT, 'bench', 'results', `${process.env.BENCH_OUT ?? 'fleet'}.json`);
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+  for (const p of proxies) p.close();
+  await stopAll();
+  if (missing.length || doneAt.size < N) process.exitCode = 1;
+}
+
+main().catch(async (err: unknown) => {
+  console.error(err);
+  await stopAll();
+  process.exit(1);
+});
