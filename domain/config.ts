@@ -464,22 +464,8 @@ export function parseReleaseLayers(texts: LayerText[]): ReleaseConfig {
   return result.data;
 }
 
-/**
- * Target labels in evaluation order: file order, except that a stage comes after the stage producing its
- * candidate label, so a hash can advance through a whole chain in one pass.
- */
-export function stageOrder(cfg: Pick<ReleaseConfig, 'promotions'>): string[] {
-  const targets = new Set(cfg.promotions.map((p) => p.targetLabel));
-  const ordered: string[] = [];
-  const pending = [...cfg.promotions];
-  while (pending.length > 0) {
-    const i = pending.findIndex((p) => !targets.has(p.candidateLabel) || ordered.includes(p.candidateLabel));
-    // A cycle cannot pass validation; fall back to file order rather than loop forever.
-    const [next] = pending.splice(i === -1 ? 0 : i, 1);
-    if (next) ordered.push(next.targetLabel);
-  }
-  return ordered;
-}
+// Workflows import stageOrder from stage-order.ts: this file pulls zod and yaml into the workflow bundle.
+export { stageOrder } from './stage-order.js';
 
 /** Where the qcow2 images of a hash live on the image server (same layout as the old promoter). */
 export function qcowHashDir(cfg: Pick<ReleaseConfig, 'distro' | 'release'>, root: string, fullHash: string): string {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createActivities, type Activities } from '../activities/index.js';
 import { temporalSettings } from '../client/connection.js';
 import { deploymentOptions, setCurrentVersion, versioningSettings } from './versioning.js';
+import { tuningOptions } from './tuning.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -32,6 +33,7 @@ export async function runWorker(
       taskQueue: settings.taskQueue,
       ...(options.workflowBundle ? {} : { workflowsPath }),
       activities,
+      ...tuningOptions(),
       ...(versioning ? deploymentOptions(versioning) : {}),
       ...options,
     });

@@ -3,7 +3,8 @@
 // release, by the CLI, and by the sandbox run.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { executeChild, setCurrentDetails } from '@temporalio/workflow';
-import { stageOrder, type ReleaseConfig } from '../domain/config.js';
+import type { ReleaseConfig } from '../domain/config.js';
+import { stageOrder } from '../domain/stage-order.js';
 import { stageWorkflowId } from '../domain/promotion.js';
 import { CandidateLabel, Distro, PromotionLabel, Release } from './search-attributes.js';
 import { stage } from './stage.js';

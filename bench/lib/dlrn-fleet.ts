@@ -24,7 +24,7 @@ export const CHAIN = [
 export const jobsOf = (release: string, stage: number) =>
   [`periodic-${release}-stage${stage + 1}-standalone`, `periodic-${release}-stage${stage + 1}-scenario001`] as const;
 
-const COMMITS = 30;
+export const FLEET_COMMITS = 30;
 const hex = (seed: string, n: number) => {
   let h = '';
   for (let i = 0; h.length < 40; i++)
@@ -34,6 +34,7 @@ const hex = (seed: string, n: number) => {
 
 /** A release's DLRN state: COMMITS builds on tripleo-ci-testing, the newest passing every criteria job. */
 export function fleetFixture(release: string, passwordHash: string, now = Math.floor(Date.now() / 1000)) {
+  const COMMITS = FLEET_COMMITS;
   const t0 = now - COMMITS * 3600;
   const commits = Array.from({ length: COMMITS }, (_, i) => ({
     id: i + 1,
@@ -173,6 +174,8 @@ export async function startFleet(insts: DlrnInstance[], fixtureOf: (i: DlrnInsta
 }
 
 export interface Seen {
+  /** When the request arrived at the proxy, and when DLRN's answer ended (epoch ms). */
+  start: number;
   at: number;
   method: string;
   /** /api/<endpoint> without the query. */
@@ -188,6 +191,7 @@ export interface Seen {
 export function countingProxy(listenPort: number, upstreamPort: number, seen: Seen[], onPromote?: (s: Seen) => void) {
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
+    const start = Date.now();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -199,6 +203,7 @@ export function countingProxy(listenPort: number, upstreamPort: number, seen: Se
           ur.pipe(res);
           ur.on('end', () => {
             const s: Seen = {
+              start,
               at: Date.now(),
               method: req.method ?? '?',
               endpoint: (req.url ?? '').split('?')[0]!,

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TUNING, workerTuning } from '../../worker/tuning.js';
+
+describe('worker tuning', () => {
+  it('keeps a 50-release fleet cached: every controller, pass, stage and promotion alive at once fits', () => {
+    const liveAtOnce = 50 * (1 + 1 + 3 + 3);
+    expect(workerTuning({}).maxCachedWorkflows).toBeGreaterThanOrEqual(liveAtOnce);
+  });
+
+  it('takes each value from its variable', () => {
+    expect(
+      workerTuning({
+        PROMOTER_MAX_CACHED_WORKFLOWS: '50',
+        PROMOTER_MAX_CONCURRENT_WORKFLOW_TASKS: '4',
+        PROMOTER_MAX_CONCURRENT_ACTIVITIES: '16',
+        PROMOTER_STICKY_QUEUE_TIMEOUT: '2s',
+        PROMOTER_WORKFLOW_THREADS: '2',
+      }),
+    ).toEqual({
+      maxCachedWorkflows: 50,
+      maxConcurrentWorkflowTaskExecutions: 4,
+      maxConcurrentActivityTaskExecutions: 16,
+      stickyQueueScheduleToStartTimeout: '2s',
+      workflowThreadPoolSize: 2,
+    });
+    expect(workerTuning({ PROMOTER_MAX_CACHED_WORKFLOWS: '' })).toEqual(DEFAULT_TUNING);
+  });
+
+  it.each([
+    ['PROMOTER_MAX_CACHED_WORKFLOWS', 'lots', /PROMOTER_MAX_CACHED_WORKFLOWS: expected a positive integer, got "lots"/],
+    ['PROMOTER_MAX_CONCURRENT_ACTIVITIES', '0', /PROMOTER_MAX_CONCURRENT_ACTIVITIES: expected a positive integer/],
+    ['PROMOTER_MAX_CONCURRENT_WORKFLOW_TASKS', '-3', /PROMOTER_MAX_CONCURRENT_WORKFLOW_TASKS: expected a positive/],
+    ['PROMOTER_STICKY_QUEUE_TIMEOUT', '10', /PROMOTER_STICKY_QUEUE_TIMEOUT: expected a duration like 10s/],
+  ])('refuses %s=%s naming the variable', (name, value, message) => {
+    expect(() => workerTuning({ [name]: value })).toThrow(message);
+  });
+
+  it('refuses more workflow tasks in flight than cached workflows (the SDK would silently lower it)', () => {
+    expect(() =>
+      workerTuning({ PROMOTER_MAX_CACHED_WORKFLOWS: '10', PROMOTER_MAX_CONCURRENT_WORKFLOW_TASKS: '20' }),
+    ).toThrow(/PROMOTER_MAX_CONCURRENT_WORKFLOW_TASKS: 20 exceeds PROMOTER_MAX_CACHED_WORKFLOWS \(10\)/);
+  });
+});

@@ -1,0 +1,84 @@
+// How much the worker keeps and runs at once, sized for a fleet (50 release controllers, each with a pass, stages
+// and promotions alive at the same time) on a small host. Every value can be overridden from the environment; a
+// value that is not a positive integer (or duration) is refused, naming the variable.
+import type { WorkerOptions } from '@temporalio/worker';
+
+export interface Tuning {
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentActivityTaskExecutions: number;
+  stickyQueueScheduleToStartTimeout: string;
+  workflowThreadPoolSize: number;
+}
+
+/**
+ * The defaults. Cache: every live workflow of a fleet stays cached (a controller evicted between ticks replays its
+ * whole history to answer the next one), plus room; the SDK's own default is sized from the heap limit (thousands),
+ * far more than a fleet needs. Workflow tasks run on one thread: more in flight only queue inside the worker.
+ * Activities are mostly DLRN calls waiting on the network, so many can run at once.
+ */
+export const DEFAULT_TUNING: Tuning = {
+  maxCachedWorkflows: 400,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 100,
+  stickyQueueScheduleToStartTimeout: '10s',
+  workflowThreadPoolSize: 1,
+};
+
+const VARS: Record<keyof Tuning, string> = {
+  maxCachedWorkflows: 'PROMOTER_MAX_CACHED_WORKFLOWS',
+  maxConcurrentWorkflowTaskExecutions: 'PROMOTER_MAX_CONCURRENT_WORKFLOW_TASKS',
+  maxConcurrentActivityTaskExecutions: 'PROMOTER_MAX_CONCURRENT_ACTIVITIES',
+  stickyQueueScheduleToStartTimeout: 'PROMOTER_STICKY_QUEUE_TIMEOUT',
+  workflowThreadPoolSize: 'PROMOTER_WORKFLOW_THREADS',
+};
+
+function positiveInt(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1)
+    throw new Error(`${name}: expected a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function duration(name: string, raw: string): string {
+  if (!/^\d+(ms|s|m)$/.test(raw.trim())) throw new Error(`${name}: expected a duration like 10s, got "${raw}"`);
+  return raw.trim();
+}
+
+const INTS = [
+  'maxCachedWorkflows',
+  'maxConcurrentWorkflowTaskExecutions',
+  'maxConcurrentActivityTaskExecutions',
+  'workflowThreadPoolSize',
+] as const;
+
+/** The tuning from the environment over the defaults. */
+export function workerTuning(env: NodeJS.ProcessEnv = process.env): Tuning {
+  const t = { ...DEFAULT_TUNING };
+  const read = (k: keyof Tuning) => {
+    const raw = env[VARS[k]];
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+  for (const k of [
+    'maxCachedWorkflows',
+    'maxConcurrentWorkflowTaskExecutions',
+    'maxConcurrentActivityTaskExecutions',
+  ] as const) {
+    const raw = read(k);
+    if (raw !== undefined) t[k] = positiveInt(VARS[k], raw);
+  }
+  const sticky = read('stickyQueueScheduleToStartTimeout');
+  if (sticky !== undefined)
+    t.stickyQueueScheduleToStartTimeout = duration(VARS.stickyQueueScheduleToStartTimeout, sticky);
+  if (t.maxConcurrentWorkflowTaskExecutions > t.maxCachedWorkflows) {
+    throw new Error(
+      `${VARS.maxConcurrentWorkflowTaskExecutions}: ${t.maxConcurrentWorkflowTaskExecutions} exceeds ` +
+        `${VARS.maxCachedWorkflows} (${t.maxCachedWorkflows}); a workflow task needs its workflow cached`,
+    );
+  }
+  return t;
+}
+
+/** As Worker.create takes it. */
+export const tuningOptions = (env: NodeJS.ProcessEnv = process.env): Partial<WorkerOptions> => ({
+  ...workerTuning(env),
+});
