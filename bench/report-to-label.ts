@@ -1,5 +1,5 @@
 // P1: `promoter report-result` with the last criteria vote a candidate lacked → the DLRN label moved (DLRN-only
-// stage), over BENCH_RUNS runs (default 22, the first 2 warm-up), each on a fresh candidate hash. Next to it, in the
+// stage), over BENCH_RUNS timed runs (default 22, after 2 warm-up runs), each on a fresh candidate hash. Next to it, in the
 // same run, DLRN's own cost: 3 authenticated POSTs sent with a raw HTTP client (the candidate's promote to
 // tripleo-ci-testing and two votes, which also set up the run), since DLRN hashes the password on every POST.
 //   npm run bench:p1           (BENCH_PORT_BASE=14000, BENCH_DLRN_ROUNDS=DLRN's default)

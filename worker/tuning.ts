@@ -58,11 +58,7 @@ export function workerTuning(env: NodeJS.ProcessEnv = process.env): Tuning {
     const raw = env[VARS[k]];
     return raw === undefined || raw === '' ? undefined : raw;
   };
-  for (const k of [
-    'maxCachedWorkflows',
-    'maxConcurrentWorkflowTaskExecutions',
-    'maxConcurrentActivityTaskExecutions',
-  ] as const) {
+  for (const k of INTS) {
     const raw = read(k);
     if (raw !== undefined) t[k] = positiveInt(VARS[k], raw);
   }
