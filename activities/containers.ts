@@ -11,7 +11,14 @@
 import { z } from 'zod';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
 import type { RegistryRef } from '../domain/promotion.js';
-import { addStats, copyImage, emptyStats, repositoryOf, type RegistryClient } from '../integrations/registry.js';
+import {
+  addStats,
+  copyImage,
+  copySession,
+  emptyStats,
+  repositoryOf,
+  type RegistryClient,
+} from '../integrations/registry.js';
 import { byRegistry, checkInput, forEach, push, usage } from './container-common.js';
 import { restoreTags, type RestoreTagsInput, type RestoreTagsResult } from './container-restore.js';
 import { activityContext, heartbeating } from './heartbeat.js';
@@ -89,6 +96,9 @@ const ProgressSchema = z.object({
   digests: z.record(z.string(), z.string()),
   previous: z.record(z.string(), z.record(z.string(), z.string().nullable())),
   unknown: z.record(z.string(), z.array(z.string())),
+  /** For the CLI's progress line: images of the promotion, and bytes streamed to targets so far (all attempts). */
+  total: z.number().optional(),
+  bytes: z.number().optional(),
 });
 export type PromoteProgress = z.infer<typeof ProgressSchema>;
 
@@ -175,10 +185,13 @@ export function createContainerActivities(deps: ContainerDeps) {
       const todo = images.filter((i) => !done.has(i));
       const src = deps.registryFor(source);
       const stats = emptyStats();
+      const bytesBefore = progress.bytes ?? 0;
+      // Per target registry: where each blob went, so the next image mounts the shared base layers.
+      const sessions = targets.map(() => copySession());
       let retagged = 0;
 
       await heartbeating(
-        () => progress,
+        () => ({ ...progress, total: images.length, bytes: bytesBefore + stats.bytes }),
         async (beat) => {
           // Before any tag moves: every image exists, and every registry accepts our credentials for pushing.
           if (todo.length === 0) return;
@@ -210,7 +223,12 @@ export function createContainerActivities(deps: ContainerDeps) {
                 const r = await copyImage(
                   { client: src, repo: srcRepo, reference: fullHash },
                   { client, repo, reference: fullHash },
-                  { alsoTag: [label], manifest, knownTags: { [label]: now[i + 1]?.digest ?? null } },
+                  {
+                    alsoTag: [label],
+                    manifest,
+                    knownTags: { [label]: now[i + 1]?.digest ?? null },
+                    session: sessions[i],
+                  },
                 );
                 addStats(stats, r.stats);
               }),
