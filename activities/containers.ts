@@ -9,7 +9,7 @@
 // rerun of a finished promotion without heartbeat details, or the label was there already); it is listed in
 // previousUnknown and restore leaves it alone.
 import { z } from 'zod';
-import { ErrorCode, PromoterError } from '../domain/errors.js';
+import { ErrorCode, isPromoterError, PromoterError } from '../domain/errors.js';
 import type { RegistryRef } from '../domain/promotion.js';
 import {
   addStats,
@@ -103,14 +103,23 @@ const ProgressSchema = z.object({
 export type PromoteProgress = z.infer<typeof ProgressSchema>;
 
 export function createContainerActivities(deps: ContainerDeps) {
-  /** The <full_hash> digest of each image; missing ones fail the whole call before anything is tagged. */
-  async function sourceDigests(fullHash: string, images: string[], source: RegistryRef, concurrency: number) {
+  /**
+   * What read finds for each image's <full_hash> in the source (a HEAD's digest, or the manifest a promotion needs
+   * anyway); missing ones fail the whole call before anything is tagged.
+   */
+  async function fromSource<T>(
+    fullHash: string,
+    images: string[],
+    source: RegistryRef,
+    concurrency: number,
+    read: (client: RegistryClient, repo: string) => Promise<T | null>,
+  ): Promise<Record<string, T>> {
     const client = deps.registryFor(source);
-    const digests: Record<string, string> = {};
+    const found: Record<string, T> = {};
     const missing: string[] = [];
     await forEach(images, concurrency, async (image) => {
-      const head = await client.headManifest(repositoryOf(source.namespace, image), fullHash);
-      if (head) digests[image] = head.digest;
+      const value = await read(client, repositoryOf(source.namespace, image));
+      if (value !== null) found[image] = value;
       else missing.push(image);
     });
     if (missing.length > 0) {
@@ -125,7 +134,7 @@ export function createContainerActivities(deps: ContainerDeps) {
         },
       );
     }
-    return digests;
+    return found;
   }
 
   async function tagsAt({ label, images, registries, concurrency = 16 }: TagsAtInput): Promise<TagMap> {
@@ -157,7 +166,11 @@ export function createContainerActivities(deps: ContainerDeps) {
       checkInput({ fullHash }, images, [source]);
       const digests = await heartbeating(
         () => ({ verifying: images.length }),
-        () => sourceDigests(fullHash, images, source, concurrency),
+        () =>
+          fromSource(fullHash, images, source, concurrency, async (c, repo) => {
+            const head = await c.headManifest(repo, fullHash);
+            return head?.digest ?? null;
+          }),
       );
       return { images: images.length, digests };
     },
@@ -195,11 +208,16 @@ export function createContainerActivities(deps: ContainerDeps) {
         async (beat) => {
           // Before any tag moves: every image exists, and every registry accepts our credentials for pushing.
           if (todo.length === 0) return;
-          await sourceDigests(fullHash, todo, source, 16);
+          const manifests = await fromSource(fullHash, todo, source, 16, (c, repo) =>
+            c.getManifest(repo, fullHash).catch((err: unknown) => {
+              if (isPromoterError(err) && err.code === ErrorCode.ImagesMissing) return null;
+              throw err;
+            }),
+          );
           for (const r of registries) await deps.registryFor(r).checkAuth(repositoryOf(r.namespace, todo[0]!));
           await forEach(todo, concurrency, async (image) => {
             const srcRepo = repositoryOf(source.namespace, image);
-            const manifest = await src.getManifest(srcRepo, fullHash);
+            const manifest = manifests[image]!;
             const where = registries.map((r) => ({
               r,
               client: deps.registryFor(r),

@@ -4,8 +4,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createContainerActivities, type RegistryRef } from '../../activities/containers.js';
+import { createContainerActivities, type PromoteImagesResult, type RegistryRef } from '../../activities/containers.js';
+import { progressFromDetails } from '../../client/progress.js';
 import { copyBlob, emptyStats, RegistryClient } from '../../integrations/registry.js';
 import { fakeRegistry, type FakeRegistry } from '../helpers/fake-registry.js';
 
@@ -66,6 +68,25 @@ describe('copy to a target registry', () => {
     expect(writes.map((e) => `${e.method} ${e.path}`).sort()).toEqual(
       IMAGES.map((i) => `PUT /v2/tripleo/${i}/manifests/tripleo-ci-testing`).sort(),
     );
+  });
+});
+
+describe('progress', () => {
+  it('heartbeats images done / total and bytes streamed, as the CLI reads them', async () => {
+    const { activities, input } = await world(1);
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(structuredClone(d)));
+    const r = (await env.run(activities.promoteContainerImages, input)) as PromoteImagesResult;
+    const seen = beats.map(progressFromDetails);
+    expect(seen[0]).toMatchObject({ label: 'current-tripleo', done: 0, total: IMAGES.length });
+    expect(seen.at(-1)).toEqual({
+      label: 'current-tripleo',
+      done: IMAGES.length,
+      total: IMAGES.length,
+      bytes: r.bytes,
+    });
+    expect(r.bytes).toBeGreaterThan(0);
   });
 });
 
