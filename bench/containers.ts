@@ -31,6 +31,9 @@ const CRANE = process.env.CRANE ?? join(homedir(), 'go', 'bin', 'crane');
 const NS = 'tripleo-bench';
 const HASH = `${randomBytes(20).toString('hex')}_${randomBytes(4).toString('hex')}`;
 const LABELS = { first: 'current-tripleo', again: 'tripleo-ci-testing' };
+// BENCH_TOOLS=ours,crane1,crane8,skopeo (default all) and BENCH_OUT (default containers.json): partial runs.
+const TOOLS = new Set((process.env.BENCH_TOOLS ?? 'ours,crane1,crane8,skopeo').split(','));
+const OUT = process.env.BENCH_OUT ?? 'containers.json';
 
 interface Row {
   operation: string;
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
   }
   const { stdout: craneVersion } = await run(CRANE, ['version']);
   const { stdout: skopeoVersion } = await run('skopeo', ['--version']);
-  const out = join(HERE, 'results', 'containers.json');
+  const out = join(HERE, 'results', OUT);
   mkdirSync(dirname(out), { recursive: true });
   const machine = {
     cpus: cpus().length,
@@ -122,7 +125,7 @@ async function bench(world: World, dir: string): Promise<void> {
     );
 
   // ---- retag in the source: manifest GET + PUT of the exact bytes ----
-  for (const c of [1, 8]) {
+  for (const c of TOOLS.has('ours') ? [1, 8] : []) {
     const client = new RegistryClient({ host: world.source, tlsVerify: false });
     const ms = await timed(() =>
       each(set.names, c, async (image) => {
@@ -133,12 +136,14 @@ async function bench(world: World, dir: string): Promise<void> {
     client.close();
     add({ operation: 'retag in source', tool: 'rdo-promoter', concurrency: c, ms });
   }
-  for (const c of [1, 8]) {
+  for (const c of [1, 8].filter((n) => TOOLS.has(`crane${n}`))) {
     const ms = await timed(() => each(set.names, c, (image) => crane('tag', src(image), `retag-crane-${c}`)));
     add({ operation: 'retag in source', tool: 'crane tag', concurrency: c, ms });
   }
-  const skopeoRetag = await timed(() => each(set.names, 1, (image) => skopeo(src(image), src(image, 'retag-skopeo'))));
-  add({ operation: 'retag in source', tool: 'skopeo copy --all', concurrency: 1, ms: skopeoRetag });
+  if (TOOLS.has('skopeo')) {
+    const ms = await timed(() => each(set.names, 1, (image) => skopeo(src(image), src(image, 'retag-skopeo'))));
+    add({ operation: 'retag in source', tool: 'skopeo copy --all', concurrency: 1, ms });
+  }
 
   // ---- copy <full_hash> and <label> to both targets: first copy, then a re-promotion ----
   const copyRows = async (
@@ -161,8 +166,8 @@ async function bench(world: World, dir: string): Promise<void> {
     }
   };
 
-  await world.resetTargets();
-  for (const [phase, label] of Object.entries(LABELS)) {
+  if (TOOLS.has('ours')) await world.resetTargets();
+  for (const [phase, label] of TOOLS.has('ours') ? Object.entries(LABELS) : []) {
     for (const t of world.targets) t.uploaded = 0;
     const r = await ours(world, set.names, label);
     add({
@@ -175,7 +180,7 @@ async function bench(world: World, dir: string): Promise<void> {
       peakRssMb: r.vmHwmMb,
     });
   }
-  for (const c of [1, 8]) {
+  for (const c of [1, 8].filter((n) => TOOLS.has(`crane${n}`))) {
     await copyRows('crane copy + crane tag', c, async (image, label) => {
       for (const t of world.targets) {
         await crane('copy', src(image), dst(t.host, image, HASH));
@@ -183,6 +188,7 @@ async function bench(world: World, dir: string): Promise<void> {
       }
     });
   }
+  if (!TOOLS.has('skopeo')) return;
   await copyRows('skopeo copy --all', 1, async (image, label) => {
     for (const t of world.targets) {
       for (const tag of [HASH, label]) await skopeo(src(image), dst(t.host, image, tag));

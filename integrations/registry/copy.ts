@@ -91,15 +91,13 @@ export async function copyImage(src: ImageRef, dst: ImageRef, opts: CopyOptions 
   const tags = [...new Set([dst.reference, ...(opts.alsoTag ?? [])])].filter((t) => !isDigest(t));
   const known: Record<string, string | null> = { ...opts.knownTags };
   const sameRepo = sameRegistry(src.client, dst.client) && src.repo === dst.repo;
-  // The content and the first tag are asked for at once: one round trip whether this is a first copy or not.
-  const first = tags.find((t) => !(t in known));
-  const [atFirst, present] = sameRepo
-    ? [undefined, true]
-    : await Promise.all([
-        first === undefined ? undefined : dst.client.headManifest(dst.repo, first),
-        dst.client.headManifest(dst.repo, m.digest),
-      ]);
-  if (first !== undefined && atFirst !== undefined) known[first] = atFirst?.digest ?? null;
+  // A tag already at the digest proves the content is there (a re-promotion): one request instead of two.
+  const first = sameRepo ? undefined : tags.find((t) => !(t in known));
+  if (first !== undefined) known[first] = (await dst.client.headManifest(dst.repo, first))?.digest ?? null;
+  const present =
+    sameRepo ||
+    (first !== undefined && known[first] === m.digest) ||
+    !!(await dst.client.headManifest(dst.repo, m.digest));
   if (!present) {
     const session = opts.session ?? copySession();
     await copyContent(src, dst, m, stats, opts.blobConcurrency ?? 4, session);

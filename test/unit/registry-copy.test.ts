@@ -43,7 +43,7 @@ async function world(targets: number) {
   return { source, dsts, activities, input };
 }
 
-describe('copy to a target registry', () => {
+describe('copy to a target registry', { timeout: 30_000 }, () => {
   it('pushes each shared base layer once per target and mounts it into the other repositories', async () => {
     const { dsts, activities, input } = await world(2);
     const result = await activities.promoteContainerImages(input);
@@ -71,7 +71,7 @@ describe('copy to a target registry', () => {
   });
 });
 
-describe('progress', () => {
+describe('progress', { timeout: 30_000 }, () => {
   it('heartbeats images done / total and bytes streamed, as the CLI reads them', async () => {
     const { activities, input } = await world(1);
     const env = new MockActivityEnvironment();
