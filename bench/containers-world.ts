@@ -92,7 +92,7 @@ export async function startWorld(dir: string, portBase: number): Promise<World> 
   };
   const stopOne = async (name: string) => {
     const p = procs.get(name);
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     await new Promise((resolve) => (p.once('exit', resolve), p.kill('SIGTERM')));
   };
   await start('source', portBase);
