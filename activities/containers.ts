@@ -9,9 +9,16 @@
 // rerun of a finished promotion without heartbeat details, or the label was there already); it is listed in
 // previousUnknown and restore leaves it alone.
 import { z } from 'zod';
-import { ErrorCode, PromoterError } from '../domain/errors.js';
+import { ErrorCode, isPromoterError, PromoterError } from '../domain/errors.js';
 import type { RegistryRef } from '../domain/promotion.js';
-import { addStats, copyImage, emptyStats, repositoryOf, type RegistryClient } from '../integrations/registry.js';
+import {
+  addStats,
+  copyImage,
+  copySession,
+  emptyStats,
+  repositoryOf,
+  type RegistryClient,
+} from '../integrations/registry.js';
 import { byRegistry, checkInput, forEach, push, usage } from './container-common.js';
 import { restoreTags, type RestoreTagsInput, type RestoreTagsResult } from './container-restore.js';
 import { activityContext, heartbeating } from './heartbeat.js';
@@ -89,18 +96,30 @@ const ProgressSchema = z.object({
   digests: z.record(z.string(), z.string()),
   previous: z.record(z.string(), z.record(z.string(), z.string().nullable())),
   unknown: z.record(z.string(), z.array(z.string())),
+  /** For the CLI's progress line: images of the promotion, and bytes streamed to targets so far (all attempts). */
+  total: z.number().optional(),
+  bytes: z.number().optional(),
 });
 export type PromoteProgress = z.infer<typeof ProgressSchema>;
 
 export function createContainerActivities(deps: ContainerDeps) {
-  /** The <full_hash> digest of each image; missing ones fail the whole call before anything is tagged. */
-  async function sourceDigests(fullHash: string, images: string[], source: RegistryRef, concurrency: number) {
+  /**
+   * What read finds for each image's <full_hash> in the source (a HEAD's digest, or the manifest a promotion needs
+   * anyway); missing ones fail the whole call before anything is tagged.
+   */
+  async function fromSource<T>(
+    fullHash: string,
+    images: string[],
+    source: RegistryRef,
+    concurrency: number,
+    read: (client: RegistryClient, repo: string) => Promise<T | null>,
+  ): Promise<Record<string, T>> {
     const client = deps.registryFor(source);
-    const digests: Record<string, string> = {};
+    const found: Record<string, T> = {};
     const missing: string[] = [];
     await forEach(images, concurrency, async (image) => {
-      const head = await client.headManifest(repositoryOf(source.namespace, image), fullHash);
-      if (head) digests[image] = head.digest;
+      const value = await read(client, repositoryOf(source.namespace, image));
+      if (value !== null) found[image] = value;
       else missing.push(image);
     });
     if (missing.length > 0) {
@@ -115,7 +134,7 @@ export function createContainerActivities(deps: ContainerDeps) {
         },
       );
     }
-    return digests;
+    return found;
   }
 
   async function tagsAt({ label, images, registries, concurrency = 16 }: TagsAtInput): Promise<TagMap> {
@@ -147,7 +166,11 @@ export function createContainerActivities(deps: ContainerDeps) {
       checkInput({ fullHash }, images, [source]);
       const digests = await heartbeating(
         () => ({ verifying: images.length }),
-        () => sourceDigests(fullHash, images, source, concurrency),
+        () =>
+          fromSource(fullHash, images, source, concurrency, async (c, repo) => {
+            const head = await c.headManifest(repo, fullHash);
+            return head?.digest ?? null;
+          }),
       );
       return { images: images.length, digests };
     },
@@ -175,18 +198,26 @@ export function createContainerActivities(deps: ContainerDeps) {
       const todo = images.filter((i) => !done.has(i));
       const src = deps.registryFor(source);
       const stats = emptyStats();
+      const bytesBefore = progress.bytes ?? 0;
+      // Per target registry: where each blob went, so the next image mounts the shared base layers.
+      const sessions = targets.map(() => copySession());
       let retagged = 0;
 
       await heartbeating(
-        () => progress,
+        () => ({ ...progress, total: images.length, bytes: bytesBefore + stats.bytes }),
         async (beat) => {
           // Before any tag moves: every image exists, and every registry accepts our credentials for pushing.
           if (todo.length === 0) return;
-          await sourceDigests(fullHash, todo, source, 16);
+          const manifests = await fromSource(fullHash, todo, source, 16, (c, repo) =>
+            c.getManifest(repo, fullHash).catch((err: unknown) => {
+              if (isPromoterError(err) && err.code === ErrorCode.ImagesMissing) return null;
+              throw err;
+            }),
+          );
           for (const r of registries) await deps.registryFor(r).checkAuth(repositoryOf(r.namespace, todo[0]!));
           await forEach(todo, concurrency, async (image) => {
             const srcRepo = repositoryOf(source.namespace, image);
-            const manifest = await src.getManifest(srcRepo, fullHash);
+            const manifest = manifests[image]!;
             const where = registries.map((r) => ({
               r,
               client: deps.registryFor(r),
@@ -210,7 +241,12 @@ export function createContainerActivities(deps: ContainerDeps) {
                 const r = await copyImage(
                   { client: src, repo: srcRepo, reference: fullHash },
                   { client, repo, reference: fullHash },
-                  { alsoTag: [label], manifest, knownTags: { [label]: now[i + 1]?.digest ?? null } },
+                  {
+                    alsoTag: [label],
+                    manifest,
+                    knownTags: { [label]: now[i + 1]?.digest ?? null },
+                    session: sessions[i],
+                  },
                 );
                 addStats(stats, r.stats);
               }),

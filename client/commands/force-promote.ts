@@ -1,7 +1,7 @@
 // promoter force-promote: move a given hash to a label without criteria, choosing the artifact kinds.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { makeAggregateHash, makeCommitHash, type DlrnHash } from '../../domain/hash.js';
+import { fullHash, makeAggregateHash, makeCommitHash, type DlrnHash } from '../../domain/hash.js';
 import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
 import { forcePromoteUpdate } from '../../workflows/contract.js';
 import {
@@ -18,11 +18,13 @@ import {
   parseOptions,
   printJson,
   printPromotion,
+  temporal,
   usage,
   why,
 } from '../cli-kit.js';
 import { ensureController } from '../controller.js';
 import { promoted } from '../failure-report.js';
+import { progressLine, runningContainerPushes } from '../progress.js';
 
 export const Options = z.object({
   releaseConfig: z.array(z.string()).optional(),
@@ -70,9 +72,13 @@ export function register(program: Command): void {
         const cfg = oneConfig(o.releaseConfig, o.label, o.release);
         checkLabel(cfg, o.label);
         const handle = await ensureController(cfg.release, cfg.distro);
-        const r = await handle.executeUpdate(forcePromoteUpdate, {
-          args: [{ label: o.label, hash, kinds: o.kinds as never, by: o.by, why: o.why }],
-        });
+        const id = promotionWorkflowId(cfg.release, cfg.distro, o.label, fullHash(hash));
+        const stop = progressLine({ quiet: o.json, read: runningContainerPushes(await temporal(), id) });
+        const r = await handle
+          .executeUpdate(forcePromoteUpdate, {
+            args: [{ label: o.label, hash, kinds: o.kinds as never, by: o.by, why: o.why }],
+          })
+          .finally(stop);
         if (o.json) printJson(r);
         else {
           printPromotion(r);

@@ -24,6 +24,7 @@ import {
 } from '../cli-kit.js';
 import { ensureController } from '../controller.js';
 import { promotionLines } from '../failure-report.js';
+import { progressLine, runningContainerPushes } from '../progress.js';
 
 const Options = z.object({
   releaseConfig: z.array(z.string()).optional(),
@@ -85,7 +86,13 @@ export function register(program: Command): void {
         const cfg = oneConfig(o.releaseConfig, o.label?.[0], o.release);
         for (const l of o.label ?? []) checkLabel(cfg, l);
         const handle = await ensureController(cfg.release, cfg.distro);
-        const stop = o.watch ? watch(cfg.release, cfg.distro) : () => {};
+        const stopWatch = o.watch ? watch(cfg.release, cfg.distro) : () => {};
+        const prefix = `promotion/${cfg.release}/${cfg.distro}/`;
+        const stopLine = progressLine({
+          quiet: o.json || o.watch,
+          read: runningContainerPushes(await temporal(), prefix),
+        });
+        const stop = () => (stopLine(), stopWatch());
         const pass = await handle
           .executeUpdate(runPassUpdate, {
             args: [{ reason: `cli promote by ${o.by}`, labels: o.label, dryRun: o.dryRun }],

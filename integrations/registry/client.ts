@@ -1,12 +1,12 @@
 // A client of the OCI distribution API (what skopeo and docker speak to quay.io and docker-registry): one loopback
 // round trip per request on keep-alive sockets instead of one process per copy. Manifests travel as raw bytes so
 // their digests never change; blobs stream from registry to registry without touching the disk.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { ErrorCode, isPromoterError } from '../../domain/errors.js';
 import { abortableSleep } from '../abort.js';
 import { repoScope } from './challenge.js';
-import { notFound, rejected } from './errors.js';
+import { networkError, notFound, rejected } from './errors.js';
 import {
   baseContentType,
   type Descriptor,
@@ -49,26 +49,31 @@ export interface ManifestHead {
 
 const OCTET = 'application/octet-stream';
 
-/** Yields the stream's bytes in buffers of exactly `size` (the last one shorter). */
-export async function* chunksOf(stream: Readable, size: number): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    let buf = Buffer.from(chunk as Buffer);
-    while (length + buf.length >= size) {
-      const take = size - length;
-      parts.push(buf.subarray(0, take));
-      yield Buffer.concat(parts);
-      buf = buf.subarray(take);
-      parts = [];
-      length = 0;
-    }
-    if (buf.length > 0) {
-      parts.push(buf);
-      length += buf.length;
+/**
+ * Cuts a stream of `total` bytes into consecutive streams of `size` bytes (the last one shorter), so chunked uploads
+ * never hold a chunk in memory; each slice must be read to its end before the next one is taken.
+ */
+export function* slicesOf(
+  stream: Readable,
+  total: number,
+  size: number,
+): Generator<{ length: number; body: Readable }> {
+  const source = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let rest: Buffer | undefined;
+  async function* take(n: number): AsyncGenerator<Buffer> {
+    while (n > 0) {
+      let buf = rest ?? (await source.next()).value;
+      rest = undefined;
+      if (!buf) throw new Error(`the blob stream ended ${n} bytes short`);
+      if (buf.length > n) [buf, rest] = [buf.subarray(0, n), buf.subarray(n)];
+      n -= buf.length;
+      yield buf;
     }
   }
-  if (length > 0) yield Buffer.concat(parts);
+  for (let offset = 0; offset < total; offset += size) {
+    const length = Math.min(size, total - offset);
+    yield { length, body: Readable.from(take(length), { objectMode: false }) };
+  }
 }
 
 export class RegistryClient {
@@ -291,19 +296,31 @@ export class RegistryClient {
       return;
     }
     let offset = 0;
-    for await (const chunk of chunksOf(await open(), this.chunkSize)) {
-      const range = `${offset}-${offset + chunk.length - 1}`;
-      const res = await this.t.send({
-        method: 'PATCH',
-        path: loc,
-        what: `${what} (bytes ${range})`,
-        scopes,
-        headers: { 'Content-Type': OCTET, 'Content-Length': String(chunk.length), 'Content-Range': range },
-        body: () => chunk,
-      });
-      await this.t.expect(res, this.t.where('PATCH', loc, what), [202, 204]);
-      loc = await this.location(res, loc);
-      offset += chunk.length;
+    const stream = await open();
+    try {
+      for (const slice of slicesOf(stream, blob.size, this.chunkSize)) {
+        const range = `${offset}-${offset + slice.length - 1}`;
+        const where = this.t.where('PATCH', loc, `${what} (bytes ${range})`);
+        let sent = false;
+        const res = await this.t.send({
+          method: 'PATCH',
+          path: loc,
+          what: where.what,
+          scopes,
+          headers: { 'Content-Type': OCTET, 'Content-Length': String(slice.length), 'Content-Range': range },
+          // A slice goes once: asked again (a fresh auth challenge), the whole upload starts over.
+          body: () => {
+            if (sent) throw networkError(where, new Error('a chunk cannot be sent twice'));
+            sent = true;
+            return slice.body;
+          },
+        });
+        await this.t.expect(res, where, [202, 204]);
+        loc = await this.location(res, loc);
+        offset += slice.length;
+      }
+    } finally {
+      stream.destroy();
     }
     const res = await this.t.send({
       method: 'PUT',

@@ -26,8 +26,8 @@ export interface FakeRegistry {
   fault: (req: { method: string; path: string; n: number }) => Fault;
   /** DELETE of a tag answers 405 like distribution 2.x unless true. */
   deleteTags: boolean;
-  /** Pushes an image (config + one layer) as repo:tag; returns its manifest digest. */
-  pushImage(repo: string, tag: string, seed: string): string;
+  /** Pushes an image (config, `shared` layers, one layer of its own) as repo:tag; returns its manifest digest. */
+  pushImage(repo: string, tag: string, seed: string, shared?: Buffer[]): string;
   tagOf(repo: string, tag: string): string | null;
   close(): Promise<void>;
 }
@@ -52,11 +52,11 @@ export async function fakeRegistry(): Promise<FakeRegistry> {
     log: [],
     fault: () => undefined,
     deleteTags: false,
-    pushImage(repo, tag, seed) {
+    pushImage(repo, tag, seed, shared = []) {
       const r = repoOf(repo);
       const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', seed }));
-      const layer = Buffer.from(`layer ${seed}`);
-      for (const b of [config, layer]) {
+      const layers = [...shared, Buffer.from(`layer ${seed}`)];
+      for (const b of [config, ...layers]) {
         blobs.set(sha256Digest(b), b);
         r.blobs.add(sha256Digest(b));
       }
@@ -66,7 +66,7 @@ export async function fakeRegistry(): Promise<FakeRegistry> {
           schemaVersion: 2,
           mediaType: MediaType.ociManifest,
           config: desc(config, 'application/vnd.oci.image.config.v1+json'),
-          layers: [desc(layer, 'application/vnd.oci.image.layer.v1.tar')],
+          layers: layers.map((l) => desc(l, 'application/vnd.oci.image.layer.v1.tar')),
         }),
       );
       const digest = sha256Digest(bytes);

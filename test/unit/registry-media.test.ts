@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../domain/errors.js';
-import { chunksOf } from '../../integrations/registry/client.js';
+import { slicesOf } from '../../integrations/registry/client.js';
 import { classifyRegistryStatus, httpError, registryMessage } from '../../integrations/registry/errors.js';
 import {
   blobsOf,
@@ -127,16 +127,29 @@ describe('sha256Digest', () => {
   });
 });
 
-describe('chunksOf', () => {
+describe('slicesOf', () => {
   it.each([
     { name: 'exact multiple', input: ['abcd', 'efgh'], size: 4, expected: ['abcd', 'efgh'] },
     { name: 'small pieces joined', input: ['a', 'b', 'c', 'd', 'e'], size: 2, expected: ['ab', 'cd', 'e'] },
     { name: 'big piece split', input: ['abcdefghij'], size: 3, expected: ['abc', 'def', 'ghi', 'j'] },
     { name: 'empty', input: [], size: 3, expected: [] },
   ])('$name', async ({ input, size, expected }) => {
+    const total = input.join('').length;
     const out: string[] = [];
-    for await (const c of chunksOf(Readable.from(input.map((s) => Buffer.from(s))), size)) out.push(c.toString());
+    for (const s of slicesOf(Readable.from(input.map((x) => Buffer.from(x))), total, size)) {
+      const parts: Buffer[] = [];
+      for await (const c of s.body) parts.push(c as Buffer);
+      expect(Buffer.concat(parts).length).toBe(s.length);
+      out.push(Buffer.concat(parts).toString());
+    }
     expect(out).toEqual(expected);
+  });
+
+  it('a stream shorter than announced fails its slice', async () => {
+    const [first] = slicesOf(Readable.from([Buffer.from('ab')]), 4, 4);
+    await expect(async () => {
+      for await (const _ of first!.body) void _;
+    }).rejects.toThrow('2 bytes short');
   });
 });
 
