@@ -202,9 +202,10 @@ write_env() {
 cmd_worker() {
   [ -f "$ENV_FILE" ] || die "stack not started"
   if alive worker; then return 0; fi
+  bash "$ROOT/scripts/build.sh" # the compiled worker with its prebuilt workflow bundle (quick when fresh)
   # A versioned worker (Worker Deployment rdo-promoter, Build ID = workflows/version.ts) that makes itself current.
   (set -a; source "$ENV_FILE"; set +a; export PROMOTER_DEPLOYMENT_NAME="${PROMOTER_DEPLOYMENT_NAME:-rdo-promoter}" \
-    PROMOTER_SET_CURRENT_VERSION="${PROMOTER_SET_CURRENT_VERSION:-1}"; cd "$ROOT" && start_proc worker node --import tsx worker/main.ts)
+    PROMOTER_SET_CURRENT_VERSION="${PROMOTER_SET_CURRENT_VERSION:-1}"; cd "$ROOT" && start_proc worker node dist/worker/main.js)
   wait_for worker 60 grep -q 'worker running' "$LOGS/worker.log"
   log "worker up (log: $LOGS/worker.log)"
 }
