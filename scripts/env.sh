@@ -15,6 +15,7 @@ APT_UNPINNED="openssh-server openssh-client apache2-utils" # security updates mo
 
 case "$STACK_PROFILE" in
   test) port_base=17000 ;;
+  cluster) port_base=27000 ;; # scripts/cluster/: the real Temporal cluster and a stack beside it
   *) port_base=7000 ;;
 esac
 # Another checkout on the same machine (a second developer, a CI run beside a session) sets its own base.

@@ -11,6 +11,7 @@ if [ "${1:-}" = "--reset" ]; then
   rm -rf "$STATE_DIR"
 fi
 bash "$ROOT/scripts/install.sh"
+bash "$ROOT/scripts/build.sh"
 bash "$ROOT/scripts/stack.sh" start
 (cd "$ROOT" && node --import tsx scripts/sandbox/load.ts)
 bash "$ROOT/scripts/stack.sh" worker

@@ -3,6 +3,7 @@
 # DLRN's repo tree, a source and an authenticated target OCI registry, and an SFTP image server.
 #   stack.sh start | stop | status | env
 # STACK_PROFILE=test gives a separate state dir and ports, so tests never touch the sandbox.
+# STACK_TEMPORAL=external: no dev server; a Temporal already serves TEMPORAL_PORT (scripts/cluster/cluster.sh).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -201,9 +202,10 @@ write_env() {
 cmd_worker() {
   [ -f "$ENV_FILE" ] || die "stack not started"
   if alive worker; then return 0; fi
+  bash "$ROOT/scripts/build.sh" # the compiled worker with its prebuilt workflow bundle (quick when fresh)
   # A versioned worker (Worker Deployment rdo-promoter, Build ID = workflows/version.ts) that makes itself current.
   (set -a; source "$ENV_FILE"; set +a; export PROMOTER_DEPLOYMENT_NAME="${PROMOTER_DEPLOYMENT_NAME:-rdo-promoter}" \
-    PROMOTER_SET_CURRENT_VERSION="${PROMOTER_SET_CURRENT_VERSION:-1}"; cd "$ROOT" && start_proc worker node --import tsx worker/main.ts)
+    PROMOTER_SET_CURRENT_VERSION="${PROMOTER_SET_CURRENT_VERSION:-1}"; cd "$ROOT" && start_proc worker node dist/worker/main.js)
   wait_for worker 60 grep -q 'worker running' "$LOGS/worker.log"
   log "worker up (log: $LOGS/worker.log)"
 }
@@ -211,7 +213,7 @@ cmd_worker() {
 components() {
   local spec
   alive worker && echo worker
-  echo temporal
+  [ "${STACK_TEMPORAL:-dev}" = external ] || echo temporal
   for spec in $DLRN_INSTANCES; do echo "dlrn-${spec%%:*}"; done
   echo repos registry-source registry-target sftp | tr ' ' '\n'
 }
@@ -221,7 +223,7 @@ cmd_start() {
   t0=$(date +%s%N)
   [ -x "$TEMPORAL_BIN" ] && [ -x "$DLRN_PY" ] || die "tools missing: run scripts/install.sh first"
   prepare
-  start_temporal
+  [ "${STACK_TEMPORAL:-dev}" = external ] || start_temporal
   start_dlrn
   start_registry source "$SOURCE_REGISTRY_PORT"
   start_registry target "$TARGET_REGISTRY_PORT" "$STATE_DIR/registry/htpasswd"
@@ -235,7 +237,8 @@ cmd_start() {
   wait_for registry-source 10 http_ok "http://127.0.0.1:$SOURCE_REGISTRY_PORT/v2/"
   wait_for registry-target 10 http_answers "http://127.0.0.1:$TARGET_REGISTRY_PORT/v2/"
   wait_for sftp 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SFTP_PORT"
-  wait_for temporal 60 "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
+  [ "${STACK_TEMPORAL:-dev}" = external ] \
+    || wait_for temporal 60 "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
   log "stack '$STACK_PROFILE' up in $(( ($(date +%s%N) - t0) / 1000000 ))ms (env: $ENV_FILE)"
 }
 

@@ -12,10 +12,11 @@ import {
 import { fileURLToPath } from 'node:url';
 import { createActivities, type Activities } from '../activities/index.js';
 import { temporalSettings } from '../client/connection.js';
+import { shutdownOptions, workflowSource } from './production.js';
 import { deploymentOptions, setCurrentVersion, versioningSettings } from './versioning.js';
 import { tuningOptions } from './tuning.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { workflowsPath } from './production.js';
 
 /** Runs until SIGINT/SIGTERM. Tests pass activities built over instrumented clients (crash tests). */
 export async function runWorker(
@@ -25,13 +26,17 @@ export async function runWorker(
   Runtime.install({ logger: new DefaultLogger((process.env.PROMOTER_LOG_LEVEL ?? 'INFO') as LogLevel) });
   const settings = temporalSettings();
   const versioning = versioningSettings();
+  const source = options.workflowBundle || options.workflowsPath ? undefined : workflowSource();
+  const shutdown = shutdownOptions();
+  if (source) Runtime.instance().logger.info(source.description);
   const connection = await NativeConnection.connect(settings.connectionOptions);
   try {
     const worker = await Worker.create({
       connection,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
-      ...(options.workflowBundle ? {} : { workflowsPath }),
+      ...source?.options,
+      ...shutdown,
       activities,
       ...tuningOptions(),
       ...(versioning ? deploymentOptions(versioning) : {}),

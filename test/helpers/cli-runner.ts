@@ -1,8 +1,17 @@
-// Runs the `promoter` CLI as a child process against the test stack, as an operator would.
+// Runs the `promoter` CLI as a child process against the test stack, as an operator would: the compiled build when
+// it is fresh (scripts/test.sh builds first; no TypeScript compile per run), else the sources through tsx.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
+import { buildIsFresh } from './build.js';
 import { testStack } from './stack.js';
+
+let command: string[] | undefined;
+/** How the CLI runs, decided once per test file (a build during the run does not switch it). */
+export const cliCommand = () =>
+  (command ??= buildIsFresh()
+    ? [join(ROOT, 'bin', 'promoter.js')]
+    : ['--import', 'tsx', join(ROOT, 'client', 'main.ts')]);
 
 export interface CliResult {
   code: number | null;
@@ -19,11 +28,11 @@ export interface CliResult {
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): Promise<CliResult> {
   const t0 = Date.now();
   let timedOut = false;
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'promoter.js'), ...args], {
+  const child = spawn(process.execPath, [...cliCommand(), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...testStack().env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // its own process group: bin/promoter.js runs the CLI in a child, and a timeout must end both
+    // its own process group: a timeout must end the CLI with any child it started
     detached: true,
   });
   let stdout = '';

@@ -10,7 +10,8 @@ export interface TestStack {
 }
 
 export function testStack(): TestStack {
-  const env = readStackEnv('test');
+  // The cluster test (npm run test:cluster) runs the same helpers against its own stack profile.
+  const env = readStackEnv(process.env.TEST_STACK_PROFILE ?? 'test');
   return {
     env,
     temporalAddress: requireVar(env, 'TEMPORAL_ADDRESS'),
