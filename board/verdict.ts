@@ -123,7 +123,7 @@ export function labelView(input: LabelInput): LabelView {
     lines = [gate.reason + (gate.wakeAt ? ` (re-evaluated at ${iso(gate.wakeAt)})` : '')];
   } else if (input.selected && next) {
     kind = 'promotable';
-    lines = [`${next.fullHash} passed every criteria job: the controller's next pass promotes it`];
+    lines = ['every criteria job passed; the controller promotes it on its next pass'];
   } else if (!next) {
     kind = 'up-to-date';
     lines = [`no candidate in ${input.candidateLabel} newer than the current hash`];
