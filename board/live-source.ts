@@ -24,7 +24,7 @@ const HISTORY_SHOWN = 50;
 export interface LiveOptions {
   /** Release files (default: every release file in $PROMOTER_CONFIG_DIR). */
   configs?: () => ConfigFile[];
-  /** The DLRN user this promoter writes with (its promotions are marked "this promoter"). */
+  /** The DLRN user this promoter writes with (default $BOARD_DLRN_USER, else $DLRNAPI_USERNAME). */
   dlrnUser?: string | null;
   /** Answers are fresh this long (older ones are served while a new read runs): a room of browsers costs one read. */
   cacheMs?: number;
@@ -66,7 +66,7 @@ function memo<T>(ms: number, fn: (key: string) => Promise<T>): (key: string) => 
 export function liveSource(opts: LiveOptions = {}): BoardSource {
   const configs = opts.configs ?? (() => loadConfigFiles(undefined));
   const uiUrl = opts.uiUrl ?? ((id: string) => workflowUiUrl(id));
-  const dlrnUser = opts.dlrnUser ?? process.env.DLRNAPI_USERNAME ?? null;
+  const dlrnUser = opts.dlrnUser ?? process.env.BOARD_DLRN_USER ?? process.env.DLRNAPI_USERNAME ?? null;
   const cacheMs = opts.cacheMs ?? 15_000;
 
   const controllerView = (v: ClientControllerView): ControllerView => ({

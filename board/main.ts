@@ -5,7 +5,10 @@ import { liveSource } from './live-source.js';
 
 const port = Number(process.env.BOARD_PORT ?? 7080);
 const host = process.env.BOARD_HOST ?? '127.0.0.1';
-const server = createBoardServer(liveSource());
+const source = liveSource();
+const server = createBoardServer(source);
 const url = await listen(server, port, host);
 console.log(`board running at ${url}`);
+// Read once now, so the first visitor does not wait for DLRN.
+source.releases().catch((err: unknown) => console.error(`board: first read failed: ${(err as Error).message}`));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => server.close(() => process.exit(0)));
