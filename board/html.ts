@@ -57,9 +57,9 @@ export const verdictBadge = (v: Verdict) =>
 const STATE_MARK: Record<JobCheck['state'], string> = { passed: '✔', failed: '✘', in_progress: '…', missing: '?' };
 
 export const job = (j: JobCheck) =>
-  html`<li class="job ${j.state}${j.waived ? ' waived' : ''}" title="${j.summary}">
+  html`<li class="job ${j.state}${j.waived ? ' waived' : ''}">
     <span class="mark">${STATE_MARK[j.state]}</span> ${link(j.url, j.job)}${j.waived ? ' (waived)' : ''}
-    <span class="dim">${j.state.replace('_', ' ')}</span>
+    <span class="dim">${j.summary}</span>
   </li>`;
 
 export const jobs = (list: JobCheck[], onlyOpen = false) => {

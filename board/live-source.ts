@@ -34,8 +34,8 @@ export interface LiveOptions {
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
- * Answers younger than `ms` are reused; an older one is still served at once while a fresh read runs behind it
- * (stale-while-revalidate), so a page never waits for DLRN once the board has read it. Failed reads are not kept.
+ * Answers younger than `ms` are reused; one up to 4 × `ms` old is still served at once while a fresh read runs behind
+ * it (stale-while-revalidate), so a busy page never waits for DLRN; an older one is read afresh. Failures are not kept.
  */
 function memo<T>(ms: number, fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
   const cache = new Map<string, { at: number; value: Promise<T>; refreshing?: boolean }>();
@@ -43,19 +43,19 @@ function memo<T>(ms: number, fn: (key: string) => Promise<T>): (key: string) => 
     const value = fn(key);
     value.then(
       () => cache.set(key, { at: Date.now(), value }),
-      () => undefined,
+      () => cache.get(key)?.value === value && cache.delete(key),
     );
     return value;
   };
   return (key) => {
     const hit = cache.get(key);
-    if (!hit) {
+    const age = hit ? Date.now() - hit.at : Infinity;
+    if (!hit || age >= 4 * ms) {
       const value = read(key);
-      cache.set(key, { at: Date.now(), value });
-      value.catch(() => cache.delete(key));
+      if (!hit) cache.set(key, { at: Date.now(), value });
       return value;
     }
-    if (Date.now() - hit.at >= ms && !hit.refreshing) {
+    if (age >= ms && !hit.refreshing) {
       hit.refreshing = true;
       read(key).catch(() => (hit.refreshing = false));
     }

@@ -74,8 +74,9 @@ const HEADLINE: Record<VerdictKind, string> = {
   blocked: 'blocked: needs action',
 };
 
+/** Job names only: each job's story (failed at, re-run since) is in its JobCheck. */
 function jobsLine(what: string, jobs: JobCheck[]): string {
-  return `${what}: ${jobs.map((j) => `${j.job} (${j.summary})`).join('; ')}`;
+  return `${what}: ${jobs.map((j) => j.job).join(', ')}`;
 }
 
 /** What the next candidate waits for, and the verdict that follows from it alone. */

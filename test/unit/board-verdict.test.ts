@@ -114,14 +114,14 @@ describe('labelView: the verdict and what the label waits for', () => {
       'the only newer candidate failed, nothing running',
       input([failed, current]),
       'blocked',
-      /failed: .*ovb.*failed at/,
+      /failed: periodic-ovb-featureset001-master$/,
       failed[0].fullHash,
     ],
     [
       'failed with its re-run in progress',
       input([rerun, current]),
       'waiting',
-      /in progress: .*ovb.*re-run in progress/,
+      /in progress: periodic-ovb-featureset001-master$/,
       rerun[0].fullHash,
     ],
     [
@@ -192,6 +192,7 @@ describe('labelView: the verdict and what the label waits for', () => {
     const view = labelView(input([failed, current], { failures: [failure(NOW - 3 * 86400)] }));
     const ovb = view.next!.jobs.find((j) => j.job === OVB)!;
     expect(ovb).toMatchObject({ state: 'failed', url: log(OVB, NOW - 5 * H) });
+    expect(ovb.summary).toMatch(/^failed at 2025-12-31T19:00:00Z \(2 failed\)$/);
     expect(view.lastFailure).toMatchObject({
       cause: 'RegistryUnavailable at containers',
       workflowUrl: expect.stringContaining('http://ui/'),
