@@ -1,5 +1,6 @@
 // How fast the board renders at fleet size: N releases (default 50) × 3 labels of production-shaped injected data
-// through the board's own server, timed on the server (HTML built) and in Debian's Chromium (navigation to load).
+// through the board's own server, timed on the server (HTML built) and in Debian's Chromium (a fresh page's
+// navigation to its load event).
 //   npx tsx bench/board.ts        (BENCH_RELEASES=50, BENCH_RUNS=5; BOARD_BENCH_PORT, default 23090)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -24,13 +25,14 @@ try {
     bytes = (await (await fetch(url)).text()).length;
     if (i > 0) serverMs.push(performance.now() - t0);
   }
-  const page = await browser.newPage();
-  await page.goto(url, { waitUntil: 'load' });
+  await (await browser.newPage()).goto(url, { waitUntil: 'load' }); // warm the browser's own start-up
   const browserMs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const page = await browser.newPage();
     const t0 = performance.now();
     await page.goto(url, { waitUntil: 'load' });
     browserMs.push(performance.now() - t0);
+    await page.close();
   }
   const result = {
     date: new Date().toISOString(),

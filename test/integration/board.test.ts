@@ -125,19 +125,21 @@ describe('the board against the test stack', () => {
 
   it('renders 50 releases (150 labels) in under 2 s', async () => {
     const url = await serve(createBoardServer(fakeSource(50)), portBase + 82);
-    const page = await browser.newPage();
-    await page.goto(url, { waitUntil: 'load' }); // warm: the first page load of a fresh browser pays its own start-up
-    const times: number[] = [];
+    await (await browser.newPage()).goto(url, { waitUntil: 'load' }); // warm the browser's own start-up
+    const wall: number[] = [];
+    let page: Page | undefined;
     for (let i = 0; i < 3; i++) {
+      await page?.close();
+      page = await browser.newPage();
       const t0 = Date.now();
       await page.goto(url, { waitUntil: 'load' });
-      times.push(Date.now() - t0);
+      wall.push(Date.now() - t0);
     }
-    // The median of three: the machine is shared, one load can be unlucky.
-    const ms = times.sort((a, b) => a - b)[1]!;
-    console.log(`50 releases rendered in ${times.join(', ')} ms`);
-    expect(await texts(page, 'tr.label')).toHaveLength(150);
+    // Navigation to the load event, median of three: one load on a shared machine can be unlucky.
+    const ms = [...wall].sort((a, b) => a - b)[1]!;
+    console.log(`50 releases rendered in ${wall.join(', ')} ms`);
+    expect(await texts(page!, 'tr.label')).toHaveLength(150);
     expect(ms).toBeLessThan(2000);
-    await page.close();
+    await page!.close();
   });
 });
