@@ -11,7 +11,7 @@ TEMPORAL_TEST_SERVER_VERSION="1.40.0" # time-skipping test server (sdk-java), fo
 DLRN_VERSION="0.26.1"
 DLRNAPI_CLIENT_VERSION="0.13.1"
 APT_PINNED="docker-registry=2.8.2+ds1-1 skopeo=1.9.3+ds1-1+b10"
-APT_UNPINNED="openssh-server openssh-client apache2-utils" # security updates move these; any bookworm version works
+APT_UNPINNED="openssh-server openssh-client apache2-utils chromium" # security updates move these; any bookworm version works
 
 case "$STACK_PROFILE" in
   test) port_base=17000 ;;
@@ -27,6 +27,7 @@ REPO_HTTP_PORT="${REPO_HTTP_PORT:-$((port_base + 590))}"
 SOURCE_REGISTRY_PORT="${SOURCE_REGISTRY_PORT:-$((port_base + 500))}"
 TARGET_REGISTRY_PORT="${TARGET_REGISTRY_PORT:-$((port_base + 501))}"
 SFTP_PORT="${SFTP_PORT:-$((port_base + 22))}"
+BOARD_PORT="${BOARD_PORT:-$((port_base + 80))}" # the board (board/): web page + JSON API
 
 # One DLRN API per release (as RDO runs them: api-centos9-master, ...): name:use_components.
 DLRN_INSTANCES="${DLRN_INSTANCES:-master:true wallaby:false}"

@@ -15,6 +15,8 @@ bash "$ROOT/scripts/build.sh"
 bash "$ROOT/scripts/stack.sh" start
 (cd "$ROOT" && node --import tsx scripts/sandbox/load.ts)
 bash "$ROOT/scripts/stack.sh" worker
+bash "$ROOT/scripts/stack.sh" board
 log "set-up done in $(( $(date +%s) - t0 ))s"
 set -a; source "$STATE_DIR/stack.env"; set +a
-cd "$ROOT" && exec node --import tsx client/sandbox-run.ts "$@"
+cd "$ROOT" && node --import tsx client/sandbox-run.ts "$@"
+echo "Board (where each label stands, what it waits for): http://127.0.0.1:$BOARD_PORT/"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real local stack on 127.0.0.1: Temporal dev server (+ Web UI), one DLRN API per release, a static server for
 # DLRN's repo tree, a source and an authenticated target OCI registry, and an SFTP image server.
-#   stack.sh start | stop | status | env
+#   stack.sh start | stop | status | worker | board | env
 # STACK_PROFILE=test gives a separate state dir and ports, so tests never touch the sandbox.
 # STACK_TEMPORAL=external: no dev server; a Temporal already serves TEMPORAL_PORT (scripts/cluster/cluster.sh).
 set -euo pipefail
@@ -210,8 +210,23 @@ cmd_worker() {
   log "worker up (log: $LOGS/worker.log)"
 }
 
+# The board (board/main.ts), read-only, for the sandbox: stack.sh stop ends it with the rest. Its DLRN reads are
+# anonymous: they need no password, and DLRN hashes one on every authenticated request.
+cmd_board() {
+  [ -f "$ENV_FILE" ] || die "stack not started"
+  if ! alive board; then
+    (set -a; source "$ENV_FILE"; set +a; unset DLRNAPI_PASSWORD DLRNAPI_PASSWORD_FILE
+      export BOARD_DLRN_USER="$DLRNAPI_USERNAME"; unset DLRNAPI_USERNAME
+      export BOARD_PORT PROMOTER_CONFIG_DIR="${PROMOTER_CONFIG_DIR:-$ROOT/config/sandbox}"
+      cd "$ROOT" && start_proc board node --import tsx board/main.ts)
+    wait_for board 60 http_ok "http://127.0.0.1:$BOARD_PORT/healthz"
+  fi
+  log "board up at http://127.0.0.1:$BOARD_PORT/ (log: $LOGS/board.log)"
+}
+
 components() {
   local spec
+  alive board && echo board
   alive worker && echo worker
   [ "${STACK_TEMPORAL:-dev}" = external ] || echo temporal
   for spec in $DLRN_INSTANCES; do echo "dlrn-${spec%%:*}"; done
@@ -244,7 +259,7 @@ cmd_start() {
 
 cmd_stop() {
   local c
-  for c in worker $(components | tac); do stop_proc "$c"; done
+  for c in board worker $(components | tac); do stop_proc "$c"; done
   log "stack '$STACK_PROFILE' stopped"
 }
 
@@ -261,6 +276,7 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   worker) cmd_worker ;;
+  board) cmd_board ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 start|stop|status|worker|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|worker|board|env" >&2; exit 2 ;;
 esac
