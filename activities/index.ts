@@ -12,6 +12,7 @@ import { withFailures } from './failure.js';
 import { createShadowActivities } from './shadow.js';
 import { createTemporalActivities } from './temporal.js';
 import { createConfigActivities } from './config.js';
+import { createNotifyActivities } from './notify.js';
 import { connectClient } from '../client/connection.js';
 import type { Client } from '@temporalio/client';
 
@@ -69,6 +70,7 @@ export function createActivities(deps: ActivityDeps = defaultDeps()) {
     ...createTemporalActivities(deps.temporalClient),
     ...createShadowActivities(deps.dlrnFor),
     ...createConfigActivities(deps.configDir),
+    ...createNotifyActivities(),
   });
 }
 

@@ -2,6 +2,7 @@
 // camelCase shape the rest of the code sees. Pure (no Node builtins): workflow code may import its types.
 // Every message reads "expected ..." because the parser appends "(got ...)" from the offending value.
 import { z } from 'zod';
+import { DEFAULT_HELD_LONG_AFTER, DEFAULT_STALE_AFTER, NOTIFY_EVENTS, type NotifyConfig } from './notify.js';
 
 export const PROMOTER_CLIENTS = ['registries_client', 'qcow_client', 'dlrn_client'] as const;
 export type PromoterClient = (typeof PROMOTER_CLIENTS)[number];
@@ -294,6 +295,68 @@ export const scheduleSchema = strict(
   'a mapping {interval, jitter, paused}',
 ).transform((s) => ({ intervalSeconds: s.interval ?? 600, jitterSeconds: s.jitter ?? 0, paused: s.paused }));
 
+// --- notifications ---------------------------------------------------------------------------------------------
+
+const EVENTS_MSG = `expected a non-empty list of events: ${NOTIFY_EVENTS.join(', ')}`;
+const notifyEvents = z
+  .array(z.enum(NOTIFY_EVENTS, { error: EVENTS_MSG }), { error: EVENTS_MSG })
+  .min(1, { error: EVENTS_MSG })
+  .transform((list) => NOTIFY_EVENTS.filter((e) => list.includes(e)));
+const positiveDuration = duration.refine((s) => s > 0, { error: 'expected a duration longer than 0s' });
+const thresholds = {
+  stale_after: positiveDuration.optional().describe('a label that keeps its hash this long is stale; default 7d'),
+  held_long_after: positiveDuration.optional().describe('an operator hold lasting this long is reported; default 24h'),
+};
+const webhookSchema = strict(
+  {
+    name: text(/^[A-Za-z0-9._-]+$/, 'expected a short webhook name like rdo-chat').optional(),
+    url: httpUrl.describe('receives a signed JSON POST per event'),
+    secret_env: envName.describe(
+      'the worker reads the signing secret from this variable, or from the file NAME_FILE names',
+    ),
+    events: notifyEvents.default([...NOTIFY_EVENTS]),
+    labels: z
+      .array(label, { error: 'expected a non-empty list of target labels' })
+      .min(1, { error: 'expected a non-empty list of target labels' })
+      .optional()
+      .describe('only events of these target labels; default all'),
+  },
+  'a webhook {name, url, secret_env, events, labels}',
+);
+
+export const notificationsSchema = strict(
+  {
+    webhooks: z.array(webhookSchema, { error: 'expected a list of webhooks' }),
+    ...thresholds,
+    labels: z
+      .record(label, strict(thresholds, 'a mapping {stale_after, held_long_after}'), {
+        error: 'expected a mapping {target label: {stale_after, held_long_after}}',
+      })
+      .optional()
+      .describe('per target label thresholds'),
+  },
+  'a mapping {webhooks, stale_after, held_long_after, labels}',
+).transform((n): NotifyConfig => ({
+  webhooks: n.webhooks.map((w) => ({
+    name: w.name ?? new URL(w.url).host,
+    url: w.url,
+    secretEnv: w.secret_env,
+    events: w.events,
+    ...(w.labels ? { labels: w.labels } : {}),
+  })),
+  staleAfterSeconds: n.stale_after ?? DEFAULT_STALE_AFTER,
+  heldLongAfterSeconds: n.held_long_after ?? DEFAULT_HELD_LONG_AFTER,
+  labels: Object.fromEntries(
+    Object.entries(n.labels ?? {}).map(([l, t]) => [
+      l,
+      {
+        ...(t.stale_after === undefined ? {} : { staleAfterSeconds: t.stale_after }),
+        ...(t.held_long_after === undefined ? {} : { heldLongAfterSeconds: t.held_long_after }),
+      },
+    ]),
+  ),
+}));
+
 // --- the release file ------------------------------------------------------------------------------------------
 
 const PORT_MSG = 'expected a TCP port 1-65535 or ""';
@@ -359,5 +422,8 @@ export const releaseFileShape = {
     .enum(['commit', 'aggregate'], { error: 'expected commit or aggregate' })
     .default('commit')
     .describe('what the labels hold: commit/distro hashes, or aggregate hashes (component pipelines)'),
+  notifications: notificationsSchema
+    .optional()
+    .describe('signed webhooks on promoted, failed, held-long, stale, approval-needed'),
   ...ignoredShape,
 };

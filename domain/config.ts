@@ -1,6 +1,7 @@
 // Release configuration: parse a release file (the old promoter's format plus our keys) into one normalised,
 // camelCase ReleaseConfig. Pure (no Node builtins): workflow code imports these types; config-file.ts reads files.
 import type { ImageServerRef } from './promotion.js';
+import type { NotifyConfig } from './notify.js';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ErrorCode, PromoterError } from './errors.js';
@@ -74,6 +75,8 @@ export interface ReleaseConfig {
   hashKind: 'commit' | 'aggregate';
   /** In-progress votes older than this (seconds) age out: the run crashed or never reported (in_progress_timeout). */
   inProgressTimeoutSeconds: number;
+  /** Webhooks and alarm thresholds (domain/notify.ts); absent: nobody is notified. */
+  notifications?: NotifyConfig;
   /** Old-promoter keys present in the file and ignored, so a caller can warn about them. */
   ignoredKeys: string[];
   /** Where hashKind came from: the file's hash_kind, the old component pipeline (dlrn.components), or the default. */
@@ -114,6 +117,7 @@ function crossFieldChecks(value: Record<string, unknown>, ctx: z.RefinementCtx):
       }
     }
   }
+  notificationLabelChecks(value.notifications, Object.keys(value.promotions), problem);
   // Each target has one candidate label, so a cycle is found by following candidates from each target.
   const inCycle = new Set<string>();
   for (const start of candidateOf.keys()) {
@@ -130,6 +134,28 @@ function crossFieldChecks(value: Record<string, unknown>, ctx: z.RefinementCtx):
       ['promotions', start, 'candidate_label'],
       `expected candidate labels that do not lead back to this target (got the cycle ${[...chain, start].join(' <- ')})`,
     );
+  }
+}
+
+/** Labels named under notifications must be target labels: a typo would silently notify nobody. */
+function notificationLabelChecks(
+  n: unknown,
+  targets: string[],
+  problem: (path: (string | number)[], message: string) => void,
+): void {
+  if (!isRecord(n)) return;
+  const known = `expected a target label of promotions: ${targets.join(', ')}`;
+  if (Array.isArray(n.webhooks)) {
+    n.webhooks.forEach((w, i) => {
+      if (!isRecord(w) || !Array.isArray(w.labels)) return;
+      w.labels.forEach((l, j) => {
+        if (typeof l === 'string' && !targets.includes(l))
+          problem(['notifications', 'webhooks', i, 'labels', j], known);
+      });
+    });
+  }
+  if (isRecord(n.labels)) {
+    for (const l of Object.keys(n.labels)) if (!targets.includes(l)) problem(['notifications', 'labels', l], known);
   }
 }
 
@@ -195,6 +221,7 @@ function toReleaseConfig(f: ReleaseFile): ReleaseConfig {
     schedule: f.schedule ?? { intervalSeconds: 600, jitterSeconds: 0, paused: false },
     hashKind: f.hash_kind,
     inProgressTimeoutSeconds: f.in_progress_timeout ?? 24 * 3600,
+    ...(f.notifications ? { notifications: f.notifications } : {}),
     ignoredKeys: IGNORED_OLD_KEYS.filter((k) => f[k] !== undefined),
     hashKindFrom: 'hash_kind',
     warnings: [],

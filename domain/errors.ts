@@ -26,6 +26,8 @@ export const ErrorCode = {
   RepoUnavailable: 'RepoUnavailableError',
   LabelMoved: 'LabelMovedError',
   VerifyFailed: 'VerifyFailedError',
+  WebhookRefused: 'WebhookRefusedError',
+  WebhookUnavailable: 'WebhookUnavailableError',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -51,6 +53,7 @@ export const NON_RETRYABLE_ERROR_CODES: readonly ErrorCode[] = [
   ErrorCode.RepoFileMissing,
   ErrorCode.LabelMoved,
   ErrorCode.VerifyFailed,
+  ErrorCode.WebhookRefused,
 ];
 
 export interface PromoterErrorOptions {

@@ -4,7 +4,7 @@
 // second or two does not heartbeat and gets a short startToClose instead.
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { NON_RETRYABLE_ERROR_CODES } from '../domain/errors.js';
+import { ErrorCode, NON_RETRYABLE_ERROR_CODES } from '../domain/errors.js';
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_CODES];
 // Transient failures (network, 5xx) are retried with backoff for a while; past that the step has failed for good.
@@ -64,4 +64,20 @@ export const compensation = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '15s',
   retry: patientRetry,
+});
+
+/**
+ * Notifications: each POST is bounded (10 s) inside a short attempt; retried with backoff for a day so a receiver
+ * that is down for hours still gets every event. Only a receiver refusing the event (a 4xx) stops the retries; a
+ * worker missing the secret is retried too, so fixing the worker delivers what waited.
+ */
+export const notifications = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '24h',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [ErrorCode.WebhookRefused],
+  },
 });

@@ -260,6 +260,14 @@ export interface ControllerStatus {
   /** Re-evaluations the controller has planned (soak ends, windows open), epoch seconds. */
   wakeups: { at: number; label: string; why: string }[];
   pendingEvaluations: number;
+  /** Staleness alarms per label and notifications waiting for delivery (absent before notifications). */
+  notify?: NotifyStatus;
+}
+
+export interface NotifyStatus {
+  /** The label has held fullHash since `since`; staleAt: when the next stale notification is due (epoch seconds). */
+  alarms: { label: string; fullHash: string; since: number; staleAt: number; reported: number }[];
+  undelivered: number;
 }
 
 /** What a running promotion asks the controller just before the DLRN commit (item: holds placed mid-pass). */

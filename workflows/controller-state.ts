@@ -4,6 +4,7 @@
 import type { ReleaseConfig } from '../domain/config.js';
 import { promotionWorkflowId } from '../domain/promotion.js';
 import type * as m from './contract.js';
+import type { NotifyState } from './notify.js';
 
 export type QueuedJob =
   | { id: number; kind: 'pass'; request: m.RunPassRequest }
@@ -23,6 +24,8 @@ export interface ControllerSnapshot {
   failures: m.PromotionFailureRecord[];
   config: m.ConfigVersion | null;
   nextId: number;
+  /** Stale alarms, reported holds and approvals, undelivered notifications (absent before notifications). */
+  notify?: NotifyState;
 }
 
 const AUDIT_KEEP = 200;

@@ -28,6 +28,7 @@ import { dlrn } from './activity-proxies.js';
 import * as m from './contract.js';
 import { ControllerState, type ControllerSnapshot, type QueuedJob } from './controller-state.js';
 import { validate } from './controller-validators.js';
+import { emptyNotifyState, Notifier } from './notify.js';
 import { promoteRelease } from './release.js';
 import { Distro, Release } from './search-attributes.js';
 import { runPromotion } from './start-promotion.js';
@@ -72,6 +73,12 @@ function promotionOf(err: unknown): m.PromotionResult | null {
 export async function releaseController(input: ControllerInput): Promise<void> {
   const { release, distro } = input;
   const s = new ControllerState(release, distro, nowSeconds, input.state);
+  const notifier = new Notifier(
+    { controllerId: workflowInfo().workflowId, release, distro },
+    () => (s.s.notify ??= emptyNotifyState()),
+    () => s.controls,
+    (message) => s.jobFailed('notify', message),
+  );
   let cfg: ReleaseConfig | null = null;
   let started = false;
   // Outcomes of jobs that updates wait for, kept until the last waiter has read them.
@@ -99,6 +106,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
     const { config, version } = await acts.loadReleaseConfig({ release, distro });
     s.configLoaded(version);
     persist();
+    notifier.configure(config);
     return (cfg = config);
   };
   const awaitJob = async (id: number): Promise<unknown> => {
@@ -143,16 +151,18 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       request: { reason: String(req?.reason ?? 'evaluate').slice(0, 300), labels: req?.labels },
     });
   });
-  setHandler(m.statusQuery, () =>
-    s.status(
+  setHandler(m.statusQuery, () => {
+    const st = s.status(
       running && {
         reason: running.reason,
         startedAt: running.startedAt,
         workflowId: running.workflowId,
         labels: running.labels,
       },
-    ),
-  );
+    );
+    const notify = notifier.status(s.s.notify);
+    return notify ? { ...st, notify } : st;
+  });
   setHandler(m.gateQuery, (label) => s.gate(label));
   setHandler(
     m.runPassUpdate,
@@ -167,14 +177,24 @@ export async function releaseController(input: ControllerInput): Promise<void> {
   // who and why, answered with the audit entry.
   setHandler(
     m.holdUpdate,
-    control((req) => (validate.label(need(), req), s.hold(req))),
+    control((req) => {
+      validate.label(need(), req);
+      const ack = s.hold(req);
+      notifier.held(req.label);
+      return ack;
+    }),
     {
       validator: (req) => validate.label(cfg, req),
     },
   );
   setHandler(
     m.unholdUpdate,
-    control((req) => (validate.held(need(), s.controls, req), s.unhold(req))),
+    control((req) => {
+      validate.held(need(), s.controls, req);
+      const ack = s.unhold(req);
+      notifier.unheld(req.label);
+      return ack;
+    }),
     {
       validator: (req) => validate.held(cfg, s.controls, req),
     },
@@ -240,7 +260,10 @@ export async function releaseController(input: ControllerInput): Promise<void> {
         { key: Distro, value: distro },
       ],
     });
-    if (!request.dryRun) s.passDone(request, pass);
+    if (!request.dryRun) {
+      s.passDone(request, pass);
+      notifier.passDone(pass);
+    }
     return pass;
   };
 
@@ -280,7 +303,10 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       });
     } catch (err) {
       const failed = promotionOf(err);
-      if (failed) s.promotionDone(failed);
+      if (failed) {
+        s.promotionDone(failed);
+        notifier.promotionEnded(failed);
+      }
       throw err;
     }
     if ('busy' in r) {
@@ -291,6 +317,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       });
     }
     s.promotionDone(r);
+    notifier.promotionEnded(r);
     return r;
   };
 
@@ -350,7 +377,10 @@ export async function releaseController(input: ControllerInput): Promise<void> {
     info().continueAsNewSuggested ||
     (input.continueAsNewAt !== undefined && info().historyLength >= input.continueAsNewAt);
   const canContinue = () =>
-    waiters.size === 0 && allHandlersFinished() && (historyFull() || info().targetWorkerDeploymentVersionChanged);
+    waiters.size === 0 &&
+    allHandlersFinished() &&
+    notifier.idle &&
+    (historyFull() || info().targetWorkerDeploymentVersionChanged);
 
   for (;;) {
     const wakeAt = s.nextWakeAt();
@@ -358,6 +388,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
     if (wakeAt === null) await condition(ready);
     else await condition(ready, Math.max(0, wakeAt - nowSeconds()) * 1000 + 1000);
     s.wakeDue();
+    notifier.poke();
     if (canContinue()) {
       const upgrade = info().targetWorkerDeploymentVersionChanged;
       const next = makeContinueAsNewFunc<typeof releaseController>(
