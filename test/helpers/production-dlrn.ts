@@ -25,6 +25,11 @@ export interface StageDataSpec {
   history: number;
   /** Epoch seconds; the newest build is a few hours before it. */
   now: number;
+  /**
+   * Candidates promoted twice inside the window too (default true). The old promoter counts latest_hashes_count in
+   * rows, not hashes: its benchmark needs a window of distinct rows to see the hash `passingDepth` deep.
+   */
+  repromoteInWindow?: boolean;
 }
 
 export interface StageData {
@@ -45,7 +50,7 @@ const H = 3600;
 
 /** Builds the data set and writes it into the DLRN database at dbUrl (sqlite:///…). */
 export async function loadStageData(dbUrl: string, spec: StageDataSpec): Promise<StageData> {
-  const { tag, candidates, criteria: n, passingDepth, history, now } = spec;
+  const { tag, candidates, criteria: n, passingDepth, history, now, repromoteInWindow = true } = spec;
   const candidateLabel = `tripleo-ci-testing-${tag}`;
   const targetLabel = `current-tripleo-${tag}`;
   const criteria = Array.from({ length: n }, (_, j) => `periodic-tripleo-ci-centos-9-${tag}-job-${j}`);
@@ -101,7 +106,8 @@ export async function loadStageData(dbUrl: string, spec: StageDataSpec): Promise
     commit(i, key, 'SUCCESS', t);
     promote(key, 'consistent', t + 60);
     promote(key, candidateLabel, t + 600);
-    if (i % 7 === 0) promote(key, candidateLabel, t + 900); // promoted again by a re-run
+    // Promoted again by a re-run.
+    if (i % 7 === 0 && (repromoteInWindow || depth > candidates)) promote(key, candidateLabel, t + 900);
     // Every job: an in-progress row from last_tested_repo that nobody closes, then results.
     const passes = depth === passingDepth || depth > candidates;
     for (const [j, job] of criteria.entries()) {
