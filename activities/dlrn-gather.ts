@@ -28,6 +28,8 @@ import {
 
 /** How long a DLRN that refused GraphQL is read over REST before GraphQL is tried again (it may be upgraded). */
 const REFUSAL_TTL_MS = 10 * 60_000;
+/** Target rows since the oldest candidate build: about one per day the window spans. */
+const TARGET_FIRST_PAGE = 30;
 const refusedUntil = new Map<string, number>();
 
 /** REST's message when repo_status finds no SUCCESS build of a hash, so both paths explain it alike. */
@@ -217,14 +219,16 @@ async function gatherGraphql(dlrn: DlrnClient, input: GatherInput, window: Windo
   const commits = hashes.filter(([, h]) => h.kind !== 'aggregate');
   const [builds, firstPage] = await Promise.all([
     commits.length > 0 ? lookupBuilds(dlrn, commits) : Promise.resolve(new Map<string, null>()),
-    dlrn.promotions({ promote_name: input.targetLabel, offset: 0, limit: PAGE }),
+    dlrn.promotions({ promote_name: input.targetLabel, offset: 0, limit: TARGET_FIRST_PAGE }),
   ]);
   const since = sinceOf(window.rowsRead, input.candidateLabel);
   const times = hashes.map(([key]) => builds.get(key)?.dtBuild ?? since[key] ?? null);
   const bound = Math.min(...times.filter((t): t is number => t !== null));
   const target: Promotion[] = [...firstPage];
-  for (let page = firstPage; page.length === PAGE && page[page.length - 1]!.timestamp >= bound;) {
-    page = await dlrn.promotions({ promote_name: input.targetLabel, offset: target.length, limit: PAGE });
+  // DLRN answers each promotion row with a query of its own: the first page is short, the rest full.
+  for (let page = firstPage, size = TARGET_FIRST_PAGE; page.length === size && page.at(-1)!.timestamp >= bound;) {
+    size = PAGE;
+    page = await dlrn.promotions({ promote_name: input.targetLabel, offset: target.length, limit: size });
     target.push(...page);
   }
   beat('target history');

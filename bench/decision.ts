@@ -122,6 +122,7 @@ async function main() {
     passingDepth: 90,
     history: 300,
     repromoteInWindow: false,
+    fkIndexes: process.env.BENCH_FK_INDEXES !== '0',
     now,
   });
   console.log(`data: ${JSON.stringify(data.counts)} in ${Math.round(performance.now() - t)} ms`);

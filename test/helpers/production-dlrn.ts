@@ -30,6 +30,8 @@ export interface StageDataSpec {
    * rows, not hashes: its benchmark needs a window of distinct rows to see the hash `passingDepth` deep.
    */
   repromoteInWindow?: boolean;
+  /** Index the foreign keys as MariaDB does (scripts/dlrn/bulk_load.py --fk-indexes). */
+  fkIndexes?: boolean;
 }
 
 export interface StageData {
@@ -137,9 +139,13 @@ export async function loadStageData(dbUrl: string, spec: StageDataSpec): Promise
   try {
     const file = join(dir, 'data.json');
     writeFileSync(file, JSON.stringify({ commits, civotes, promotions }));
-    await run(DLRN_PYTHON, [join(ROOT, 'scripts', 'dlrn', 'bulk_load.py'), dbUrl, file], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await run(
+      DLRN_PYTHON,
+      [join(ROOT, 'scripts', 'dlrn', 'bulk_load.py'), dbUrl, file, ...(spec.fkIndexes ? ['--fk-indexes'] : [])],
+      {
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
