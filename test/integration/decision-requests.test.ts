@@ -137,10 +137,10 @@ describe('one stage decision on production-shaped DLRN data', () => {
     const b = await votesOfMany(rest, entries);
     expect(a.votes[big.window[4]!]!.length).toBeGreaterThan(100);
     for (const [key] of entries) expect(sorted(a.votes[key]!)).toEqual(sorted(b.votes[key]!));
-    // commits_2.yaml's aggregate 12345678: a failed and a passed run of phase2-ci.
+    // commits_2.yaml's aggregate 12345678: a failed and a passed run of phase2-ci, and what other tests reported.
     const agg = (await aggregateVotes(gql, ['12345678'])).get('12345678')!;
     const aggRest = await rest.aggStatus({ aggregate_hash: '12345678' });
-    expect(agg).toHaveLength(2);
+    expect(agg.length).toBeGreaterThanOrEqual(2); // other tests add votes to it
     expect(sorted(agg)).toEqual(
       sorted(
         aggRest.map((v) => ({
