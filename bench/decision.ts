@@ -9,6 +9,7 @@ import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { format } from 'prettier';
 import { createDecideActivities, type DecideStageInput } from '../activities/decide.js';
 import { resetGraphqlRefusals } from '../activities/dlrn-gather.js';
 import { DlrnClient } from '../integrations/dlrn.js';
@@ -179,7 +180,11 @@ async function main() {
       runs,
     };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'decision.json'), `${JSON.stringify(result, null, 2)}\n`);
+    // Formatted as `npm run lint` checks it.
+    writeFileSync(
+      join(ROOT, 'bench', 'results', 'decision.json'),
+      await format(JSON.stringify(result), { parser: 'json' }),
+    );
     console.log(JSON.stringify(result.summary));
   } finally {
     dlrn.kill('SIGTERM');
