@@ -185,10 +185,15 @@ export function resetGraphqlRefusals(): void {
 }
 
 export async function gather(dlrn: DlrnClient, input: GatherInput): Promise<GatherResult> {
+  // The target's newest rows do not depend on the window: read them alongside it.
+  const targetFirst = graphqlAllowed(dlrn)
+    ? dlrn.promotions({ promote_name: input.targetLabel, offset: 0, limit: TARGET_FIRST_PAGE })
+    : null;
+  targetFirst?.catch(() => undefined); // awaited below, or not needed when the window fails
   const window = await readWindow(dlrn, input);
-  if (graphqlAllowed(dlrn)) {
+  if (targetFirst !== null) {
     try {
-      return await gatherGraphql(dlrn, input, window);
+      return await gatherGraphql(dlrn, input, window, targetFirst);
     } catch (err) {
       if (!(err instanceof GraphqlRefused)) throw err;
       refuse(dlrn);
@@ -213,13 +218,18 @@ function sinceOf(rows: readonly PromotionRecord[], label: string): Record<string
  * before it is built), so "was it ever on the target" needs no query per candidate; the builds and votes of all
  * newer candidates in two or three GraphQL requests.
  */
-async function gatherGraphql(dlrn: DlrnClient, input: GatherInput, window: Window): Promise<GatherResult> {
+async function gatherGraphql(
+  dlrn: DlrnClient,
+  input: GatherInput,
+  window: Window,
+  targetFirst: Promise<Promotion[]>,
+): Promise<GatherResult> {
   const keep = ofKind(input.hashKind);
   const hashes = window.distinct.map(([key, rec]) => [key, hashFromPromotion(rec)] as [string, DlrnHash]);
   const commits = hashes.filter(([, h]) => h.kind !== 'aggregate');
   const [builds, firstPage] = await Promise.all([
     commits.length > 0 ? lookupBuilds(dlrn, commits) : Promise.resolve(new Map<string, null>()),
-    dlrn.promotions({ promote_name: input.targetLabel, offset: 0, limit: TARGET_FIRST_PAGE }),
+    targetFirst,
   ]);
   const since = sinceOf(window.rowsRead, input.candidateLabel);
   const times = hashes.map(([key]) => builds.get(key)?.dtBuild ?? since[key] ?? null);
