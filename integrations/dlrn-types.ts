@@ -58,6 +58,13 @@ export const AggregateVoteSchema = z.object({
 export type AggregateVote = z.infer<typeof AggregateVoteSchema>;
 export const AggregateVoteListSchema = z.array(AggregateVoteSchema);
 
+/** POST /api/graphql: per alias a list of rows (checked by the caller), or errors (a schema DLRN does not have). */
+export const GraphqlResponseSchema = z.object({
+  data: z.record(z.string(), z.unknown()).nullable().optional(),
+  errors: z.array(z.object({ message: z.string() })).optional(),
+});
+export type GraphqlResponse = z.infer<typeof GraphqlResponseSchema>;
+
 /** GET and POST /api/last_tested_repo: the repo a vote points at (POST: the in-progress vote just added). */
 export const TestedRepoSchema = z.object({
   commit_hash: str,

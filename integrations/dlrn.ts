@@ -14,6 +14,7 @@ import {
   AggregateVoteListSchema,
   BuildMetricsSchema,
   CommitVoteListSchema,
+  GraphqlResponseSchema,
   HealthSchema,
   PromoteResultSchema,
   PromotionListSchema,
@@ -24,6 +25,7 @@ import {
   type BuildMetrics,
   type BuildMetricsQuery,
   type CommitVote,
+  type GraphqlResponse,
   type Health,
   type LastTestedRepoQuery,
   type LastTestedRepoUse,
@@ -298,6 +300,15 @@ export class DlrnClient {
       items.map((i) => compact({ ...i })),
       PromoteResultSchema,
     );
+  }
+
+  /**
+   * POST /api/graphql (DLRN with the graphene libraries; 0.26.1 answers 501 without them): a read-only query, sent
+   * once and never retried, because callers fall back to the REST calls (which retry) on any failure.
+   */
+  graphql(query: string): Promise<GraphqlResponse> {
+    const shown = query.length > 300 ? `${query.slice(0, 300)}...` : query;
+    return this.once('POST', '/api/graphql', GraphqlResponseSchema, { body: { query }, request: { query: shown } });
   }
 
   /** GET /api/metrics/builds: build counts in [start_date, end_date). */

@@ -1,6 +1,6 @@
 // An in-memory DLRN API (the read calls the decision uses), with DLRN's semantics: promotions newest first by id,
 // filters by hash and label, pages capped at 100; repo_status answers 400 "combination not found" for a build it
-// does not know. For unit tests of the decide activity; integration tests use the real DLRN.
+// does not know; no /api/graphql (404), so the REST path is what they see. For unit tests of the decide activity; integration tests use the real DLRN.
 import { ErrorCode, PromoterError } from '../../domain/errors.js';
 import type { CommitVote, DlrnClient, Promotion, PromotionsQuery, RepoStatusQuery } from '../../integrations/dlrn.js';
 
@@ -53,7 +53,15 @@ export class FakeDlrn {
       return match.slice(offset, offset + Math.min(q.limit ?? 100, 100));
     };
     return {
+      baseUrl: 'http://fake-dlrn',
       promotions,
+      // Like a DLRN without /api/graphql: the decision reads over REST.
+      graphql: async () => {
+        this.calls++;
+        throw new PromoterError(ErrorCode.DlrnBadRequest, 'POST /api/graphql: 404 Not Found', {
+          context: { status: 404 },
+        });
+      },
       async promotionsAll(q: PromotionsQuery = {}) {
         const all: Promotion[] = [];
         for (;;) {

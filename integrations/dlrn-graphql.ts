@@ -1,0 +1,177 @@
+// Many hashes' votes in a few requests through DLRN's /api/graphql (dlrn/api/graphql.py): `commits` finds each
+// hash's build (by commitHash/distroHash/status, newest id first), then `civote(commitId)` and `civoteAgg(refHash)`
+// read the votes, one alias per hash, many aliases per request. Every list is capped at 100 rows by DLRN, so a full
+// page is read on with offset. Any refusal (no endpoint, 501 without graphene, a schema error, a 5xx) is a
+// GraphqlRefused: the caller then reads the same thing over REST, whose semantics these queries reproduce.
+import { z } from 'zod';
+import { PromoterError } from '../domain/errors.js';
+import type { DlrnClient } from './dlrn.js';
+
+/** DLRN's pagination_limit/max_limit in graphql.py. */
+export const GRAPHQL_PAGE = 100;
+/** Aliases per request: one request for a 100-candidate window. */
+const ALIASES = 100;
+
+export class GraphqlRefused extends Error {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'GraphqlRefused';
+  }
+}
+
+/** The build of one commit/distro[/extended] hash whose votes REST's repo_status would give. */
+export interface CommitRow {
+  id: number;
+  extendedHash: string | null;
+  dtBuild: number | null;
+}
+
+export interface GraphqlVote {
+  job_id: string;
+  success: boolean;
+  in_progress: boolean;
+  timestamp: number;
+  url: string | null;
+}
+
+const CommitRowSchema = z.object({
+  id: z.string(),
+  extendedHash: z.string().nullable(),
+  dtBuild: z.number().nullable(),
+});
+const VoteSchema = z.object({
+  ciName: z.string(),
+  ciVote: z.boolean(),
+  ciInProgress: z.boolean(),
+  timestamp: z.number(),
+  ciUrl: z.string().nullable(),
+});
+const VOTE_FIELDS = 'ciName ciVote ciInProgress timestamp ciUrl';
+
+/** A GraphQL string literal (JSON's escapes are GraphQL's). */
+const lit = (s: string) => JSON.stringify(s);
+
+/** graphene's relay ids are base64("Commit:<id>"); a plain integer is accepted too. */
+export function commitId(relayId: string): number {
+  if (/^\d+$/.test(relayId)) return Number(relayId);
+  const decoded = Buffer.from(relayId, 'base64').toString('utf8');
+  const m = /^[A-Za-z]+:(\d+)$/.exec(decoded);
+  if (!m) throw new GraphqlRefused(`DLRN GraphQL: unexpected commit id ${JSON.stringify(relayId)}`);
+  return Number(m[1]);
+}
+
+/** Runs one query of aliases a0..aN; answers each alias's rows. */
+async function aliased(dlrn: DlrnClient, fields: string[]): Promise<unknown[][]> {
+  const query = `{ ${fields.map((f, i) => `a${i}: ${f}`).join(' ')} }`;
+  let res;
+  try {
+    res = await dlrn.graphql(query);
+  } catch (err) {
+    // The transport throws PromoterErrors only; anything else is the activity's abort signal.
+    if (!(err instanceof PromoterError)) throw err;
+    throw new GraphqlRefused(err.message, err);
+  }
+  if (res.errors?.length || !res.data) {
+    throw new GraphqlRefused(`DLRN GraphQL: ${res.errors?.[0]?.message ?? 'no data'}`);
+  }
+  return fields.map((_, i) => {
+    const rows = res.data![`a${i}`];
+    if (!Array.isArray(rows)) throw new GraphqlRefused(`DLRN GraphQL: alias a${i} is not a list`);
+    return rows;
+  });
+}
+
+function parse<S extends z.ZodType>(schema: S, rows: unknown[]): z.infer<S>[] {
+  return rows.map((row) => {
+    const r = schema.safeParse(row);
+    if (!r.success) throw new GraphqlRefused(`DLRN GraphQL: unexpected row: ${r.error.issues[0]!.message}`);
+    return r.data;
+  });
+}
+
+/** Reads one list per key, in requests of ALIASES aliases, paging every list that came back full. */
+async function pagedLists<K, S extends z.ZodType>(
+  dlrn: DlrnClient,
+  keys: readonly K[],
+  field: (key: K, offset: number) => string,
+  schema: S,
+): Promise<Map<K, z.infer<S>[]>> {
+  const out = new Map<K, z.infer<S>[]>(keys.map((k) => [k, []]));
+  let todo = keys.map((key) => ({ key, offset: 0 }));
+  while (todo.length > 0) {
+    const next: typeof todo = [];
+    for (let i = 0; i < todo.length; i += ALIASES) {
+      const chunk = todo.slice(i, i + ALIASES);
+      const lists = await aliased(
+        dlrn,
+        chunk.map((t) => field(t.key, t.offset)),
+      );
+      for (const [j, t] of chunk.entries()) {
+        const rows = parse(schema, lists[j]!);
+        out.get(t.key)!.push(...rows);
+        if (rows.length === GRAPHQL_PAGE) next.push({ key: t.key, offset: t.offset + GRAPHQL_PAGE });
+      }
+    }
+    todo = next;
+  }
+  return out;
+}
+
+export interface CommitQuery {
+  commit_hash: string;
+  distro_hash: string;
+  extended_hash?: string | null;
+}
+
+/**
+ * The build REST's repo_status reads for each hash: the newest SUCCESS build with that commit and distro hash (and
+ * that extended hash when one is given; compared here, since GraphQL's extendedHash filter is a LIKE). null: none.
+ */
+export async function lookupCommits(dlrn: DlrnClient, hashes: readonly CommitQuery[]): Promise<(CommitRow | null)[]> {
+  const lists = await pagedLists(
+    dlrn,
+    hashes,
+    (h, offset) =>
+      `commits(commitHash: ${lit(h.commit_hash)}, distroHash: ${lit(h.distro_hash)}, status: "SUCCESS", ` +
+      `offset: ${offset}, limit: ${GRAPHQL_PAGE}) { id extendedHash dtBuild }`,
+    CommitRowSchema,
+  );
+  return hashes.map((h) => {
+    const rows = lists.get(h)!.filter((r) => !h.extended_hash || r.extendedHash === h.extended_hash);
+    const newest = rows.map((r) => ({ ...r, id: commitId(r.id) })).sort((a, b) => b.id - a.id)[0];
+    return newest ?? null;
+  });
+}
+
+const toVote = (v: z.infer<typeof VoteSchema>): GraphqlVote => ({
+  job_id: v.ciName,
+  success: v.ciVote,
+  in_progress: v.ciInProgress,
+  timestamp: v.timestamp,
+  url: v.ciUrl,
+});
+
+/** Every vote on each build (REST's repo_status without `success`), by commit id. */
+export async function commitVotes(dlrn: DlrnClient, ids: readonly number[]): Promise<Map<number, GraphqlVote[]>> {
+  const lists = await pagedLists(
+    dlrn,
+    [...new Set(ids)],
+    (id, offset) => `civote(commitId: ${id}, offset: ${offset}, limit: ${GRAPHQL_PAGE}) { ${VOTE_FIELDS} }`,
+    VoteSchema,
+  );
+  return new Map([...lists].map(([id, rows]) => [id, rows.map(toVote)]));
+}
+
+/** Every vote on each aggregate hash (REST's agg_status without `success`). */
+export async function aggregateVotes(dlrn: DlrnClient, hashes: readonly string[]): Promise<Map<string, GraphqlVote[]>> {
+  const lists = await pagedLists(
+    dlrn,
+    [...new Set(hashes)],
+    (h, offset) => `civoteAgg(refHash: ${lit(h)}, offset: ${offset}, limit: ${GRAPHQL_PAGE}) { ${VOTE_FIELDS} }`,
+    VoteSchema,
+  );
+  return new Map([...lists].map(([h, rows]) => [h, rows.map(toVote)]));
+}
