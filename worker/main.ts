@@ -1,18 +1,13 @@
 // The promoter's worker: runs the promotion workflows and their activities on the task queue. Temporal connection
 // from the standard environment (see client/connection.ts); DLRN, registry and image-server credentials from the
 // environment too (never from workflow inputs, so they never reach workflow history).
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type LogLevel,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type Activities } from '../activities/index.js';
 import { temporalSettings } from '../client/connection.js';
 import { deploymentOptions, setCurrentVersion, versioningSettings } from './versioning.js';
+import { installTelemetry } from './telemetry.js';
+import { healthFromEnv, type HealthServer } from './health.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -21,10 +16,11 @@ export async function runWorker(
   activities: Activities = createActivities(),
   options: Partial<WorkerOptions> = {},
 ): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger((process.env.PROMOTER_LOG_LEVEL ?? 'INFO') as LogLevel) });
+  installTelemetry();
   const settings = temporalSettings();
   const versioning = versioningSettings();
   const connection = await NativeConnection.connect(settings.connectionOptions);
+  let health: HealthServer | null = null;
   try {
     const worker = await Worker.create({
       connection,
@@ -35,6 +31,7 @@ export async function runWorker(
       ...(versioning ? deploymentOptions(versioning) : {}),
       ...options,
     });
+    health = await healthFromEnv(worker, connection);
     const running = worker.run(); // resolves after SIGINT/SIGTERM, which the SDK handles
     if (versioning?.setCurrent) {
       await setCurrentVersion(connection, settings.namespace, versioning).catch((err: unknown) => {
@@ -48,6 +45,7 @@ export async function runWorker(
     );
     await running;
   } finally {
+    await health?.close();
     await connection.close();
   }
 }
