@@ -81,7 +81,12 @@ export function observeDecision(o: DecisionObserved): void {
       .createGauge('promoter_label_age_seconds', 'int', 's', 'Seconds since the label last moved, at the last decision')
       .set(Math.max(0, o.now - moved), tags);
   }
-  const waiting = meter.createGauge('promoter_candidates_waiting', 'int', '', 'Candidates newer than the label, by what they wait for');
+  const waiting = meter.createGauge(
+    'promoter_candidates_waiting',
+    'int',
+    '',
+    'Candidates newer than the label, by what they wait for',
+  );
   const byReason = waitingByReason(o.decision);
   for (const reason of WAITING_REASONS) waiting.set(byReason[reason], { ...tags, reason });
   const d = o.decision;

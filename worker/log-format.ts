@@ -33,6 +33,9 @@ export function formatJson(entry: LogEntry): string {
 }
 
 /** The Runtime's logger: JSON lines, one per entry, at or above `level`. */
-export function promoterLogger(level: LogLevel, write = (s: string) => void process.stdout.write(s)): DefaultLogger {
+export function promoterLogger(
+  level: LogLevel,
+  write: (s: string) => void = (s) => void process.stdout.write(s),
+): DefaultLogger {
   return new DefaultLogger(level, (entry) => write(`${formatJson(entry)}\n`));
 }

@@ -39,7 +39,10 @@ export function runtimeOptions(s: TelemetrySettings): RuntimeOptions {
   return {
     logger: promoterLogger(s.logLevel),
     telemetryOptions: {
-      logging: { forward: {}, filter: makeTelemetryFilterString({ core: s.logLevel === 'INFO' ? 'WARN' : s.logLevel }) },
+      logging: {
+        forward: {},
+        filter: makeTelemetryFilterString({ core: s.logLevel === 'INFO' ? 'WARN' : s.logLevel }),
+      },
       ...(s.metricsAddress
         ? {
             metrics: {

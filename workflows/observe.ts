@@ -11,7 +11,12 @@ export interface PromotionTags {
   full_hash: string;
 }
 
-export function stepObserved(t: PromotionTags, step: StepName | 'compensate', state: StepRecord['state'], note?: string) {
+export function stepObserved(
+  t: PromotionTags,
+  step: StepName | 'compensate',
+  state: StepRecord['state'],
+  note?: string,
+) {
   const fields = { ...t, step, state, ...(note ? { note } : {}) };
   if (state === 'failed') log.warn(`step ${step} ${state}`, fields);
   else log.info(`step ${step} ${state}`, fields);

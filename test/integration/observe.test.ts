@@ -65,7 +65,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'observe-'));
   client = new Client({ connection: await Connection.connect({ address: testStack().temporalAddress }) });
   const rel = await freshRelease(client, 'wallaby');
-  moves = Object.keys(rel.expected).filter((l) => rel.expected[l] !== rel.labels[l]?.at(-1));
+  const moved = (label: string) => rel.expected[label] !== rel.labels[label]?.at(-1);
   const bundlePath = join(dir, 'bundle.js');
   writeFileSync(bundlePath, (await workflowBundle()).code);
   const taskQueue = `observe-${randomUUID()}`;
@@ -94,11 +94,16 @@ beforeAll(async () => {
     ],
     { stdio: 'ignore' },
   );
-  pass = await client.workflow.execute(promoteRelease, {
+  const run = client.workflow.execute(promoteRelease, {
     taskQueue,
     workflowId: `${releaseWorkflowId(cfg.release, cfg.distro)}/observe-${Date.now()}`,
     args: [{ config: cfg }],
   });
+  const late = sleep(60_000).then(() =>
+    Promise.reject(new Error(`no result in 60 s; the worker said:\n${worker.output().slice(-4000)}`)),
+  );
+  pass = await Promise.race([run, late]);
+  moves = pass.stages.map((s) => s.targetLabel).filter(moved);
   await until('Prometheus ready', async () => ((await fetch(`http://${PROMETHEUS}/-/ready`)).ok ? true : undefined));
 });
 
@@ -120,7 +125,10 @@ const logLines = () =>
 describe('a real Prometheus scraping the worker', () => {
   it('gets promoter_promotions_total per promoted label, counted once despite replays', async () => {
     const outcomes = JSON.stringify(pass.stages.map((s) => [s.targetLabel, s.outcome, s.reason]));
-    expect(promoted().map((s) => s.targetLabel), outcomes).toEqual(moves);
+    expect(
+      promoted().map((s) => s.targetLabel),
+      outcomes,
+    ).toEqual(moves);
     for (const s of promoted()) {
       const q = `promoter_promotions_total{release="wallaby",distro="${cfg.distro}",label="${s.targetLabel}",outcome="promoted"}`;
       const [sample] = await scraped(q);
@@ -173,7 +181,9 @@ describe('the health server', () => {
 
 describe('the JSON logs', () => {
   it('say one line per decision with the candidate table, one per step, with the ids on every line', () => {
-    const ours = logLines().filter((l) => typeof l.workflowId === 'string' && /^(stage|promotion)\//.test(l.workflowId));
+    const ours = logLines().filter(
+      (l) => typeof l.workflowId === 'string' && /^(stage|promotion)\//.test(l.workflowId),
+    );
     expect(ours.length).toBeGreaterThan(0);
     for (const l of ours) {
       expect(l, JSON.stringify(l)).toMatchObject({ release: 'wallaby', distro: cfg.distro });
@@ -192,7 +202,10 @@ describe('the JSON logs', () => {
       // Every step once, though every workflow task replayed the steps before it.
       expect(seen.length).toBe(new Set(seen).size);
       for (const step of ['guard', 'containers', 'images', 'dlrn', 'verify']) {
-        expect(seen.some((m) => m.endsWith(`step ${step} done`)), `${s.targetLabel} ${step}`).toBe(true);
+        expect(
+          seen.some((m) => m.endsWith(`step ${step} done`)),
+          `${s.targetLabel} ${step}`,
+        ).toBe(true);
       }
       expect(seen.filter((m) => m.endsWith('promotion promoted'))).toHaveLength(1);
     }
