@@ -4,7 +4,9 @@
 //                             port would make a second worker on the host fail to start).
 //   PROMOTER_LOG_LEVEL        TRACE | DEBUG | INFO (default) | WARN | ERROR, for the JSON log lines on stdout.
 // Counters end in _total and durations are in seconds (Prometheus conventions; config/prometheus/alerts.yml
-// assumes both). The SDK's own metrics keep Temporal's temporal_ prefix; the promoter's start with promoter_.
+// assumes both). The SDK's own metrics keep Temporal's temporal_ prefix and their histogram names
+// (temporal_activity_execution_latency, in seconds: the SDK's unitSuffix would append "_s", not "_seconds");
+// the promoter's start with promoter_ and carry their unit in the name.
 import { makeTelemetryFilterString, Runtime, type LogLevel, type RuntimeOptions } from '@temporalio/worker';
 import { ErrorCode, PromoterError } from '../domain/errors.js';
 import { DECISION_BUCKETS } from '../activities/metrics.js';

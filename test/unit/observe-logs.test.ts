@@ -48,7 +48,12 @@ describe('formatJson', () => {
     for (const secret of ['hunter2-dlrn', 'tok-123456', 'tok-abcdef', 's3cr3t-pw', 'p4ss-word', 'BEGIN OPENSSH']) {
       expect(line).not.toContain(secret);
     }
-    const o = JSON.parse(line) as Record<string, any>;
+    const o = JSON.parse(line) as {
+      password: string;
+      headers: unknown;
+      registry: { username: string };
+      error: { message: string; cause: { message: string } };
+    };
     expect(o.password).toBe(MASK);
     expect(o.headers).toEqual({ Authorization: MASK, accept: 'json' });
     expect(o.registry.username).toBe('promoter');
