@@ -22,6 +22,7 @@ import {
 import { byRegistry, checkInput, forEach, push, usage } from './container-common.js';
 import { restoreTags, type RestoreTagsInput, type RestoreTagsResult } from './container-restore.js';
 import { activityContext, heartbeating } from './heartbeat.js';
+import { observeContainers } from './metrics.js';
 
 export type { RegistryRef };
 
@@ -258,6 +259,7 @@ export function createContainerActivities(deps: ContainerDeps) {
         },
       );
 
+      observeContainers(label, todo.length, stats.bytes);
       const order = (list: string[]) => images.filter((i) => list.includes(i));
       return {
         images: images.length,

@@ -6,6 +6,7 @@ import { decide, type Gates, type Refusal, type Waiver } from '../domain/engine.
 import { fullHash } from '../domain/hash.js';
 import { summarize, type StageDecision } from '../domain/decision-summary.js';
 import { createDlrnActivities, type GatherInput, type GatherResult } from './dlrn.js';
+import { observeDecision } from './metrics.js';
 
 export interface DecideStageInput extends GatherInput {
   criteria: string[];
@@ -39,7 +40,12 @@ export function createDecideActivities(dlrnFor: (apiUrl: string) => DlrnClient) 
   const { gatherCandidates } = createDlrnActivities(dlrnFor);
   return {
     async decideStage(input: DecideStageInput): Promise<StageDecision> {
-      return decideOn(input, await gatherCandidates(input));
+      const started = performance.now();
+      const gathered = await gatherCandidates(input);
+      const decision = decideOn(input, gathered);
+      const seconds = (performance.now() - started) / 1000;
+      observeDecision({ ...input, decision, targetHistory: gathered.targetHistory, seconds });
+      return decision;
     },
   };
 }

@@ -13,6 +13,7 @@ import { throwIfAborted } from '../integrations/abort.js';
 import { SftpSession, type SftpConnectOptions } from '../integrations/sftp.js';
 import { compensationIncomplete } from './compensation.js';
 import { activityContext, heartbeating } from './heartbeat.js';
+import { observeQcow } from './metrics.js';
 
 export type { ImageServerRef };
 
@@ -324,6 +325,7 @@ export function createQcowActivities(deps: QcowDeps = defaultQcowDeps()) {
         }
         throwIfAborted();
         await s.replaceSymlink(posix.join(dir, label), fullHash);
+        observeQcow(label);
         return { changed: true, previous, now: { label: fullHash, previousLabel: prevNow } };
       });
     },

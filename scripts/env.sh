@@ -12,6 +12,7 @@ DLRN_VERSION="0.26.1"
 DLRNAPI_CLIENT_VERSION="0.13.1"
 APT_PINNED="docker-registry=2.8.2+ds1-1 skopeo=1.9.3+ds1-1+b10"
 APT_UNPINNED="openssh-server openssh-client apache2-utils chromium" # security updates move these; any bookworm version works
+APT_UNPINNED="$APT_UNPINNED prometheus" # promtool (alert-rule tests) and the server the scrape test starts
 
 case "$STACK_PROFILE" in
   test) port_base=17000 ;;

@@ -1,20 +1,15 @@
 // The promoter's worker: runs the promotion workflows and their activities on the task queue. Temporal connection
 // from the standard environment (see client/connection.ts); DLRN, registry and image-server credentials from the
 // environment too (never from workflow inputs, so they never reach workflow history).
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type LogLevel,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type Activities } from '../activities/index.js';
 import { temporalSettings } from '../client/connection.js';
 import { shutdownOptions, workflowSource } from './production.js';
 import { deploymentOptions, setCurrentVersion, versioningSettings } from './versioning.js';
 import { tuningOptions } from './tuning.js';
+import { installTelemetry } from './telemetry.js';
+import { healthFromEnv, type HealthServer } from './health.js';
 
 export { workflowsPath } from './production.js';
 
@@ -23,13 +18,14 @@ export async function runWorker(
   activities: Activities = createActivities(),
   options: Partial<WorkerOptions> = {},
 ): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger((process.env.PROMOTER_LOG_LEVEL ?? 'INFO') as LogLevel) });
+  installTelemetry();
   const settings = temporalSettings();
   const versioning = versioningSettings();
   const source = options.workflowBundle || options.workflowsPath ? undefined : workflowSource();
   const shutdown = shutdownOptions();
   if (source) Runtime.instance().logger.info(source.description);
   const connection = await NativeConnection.connect(settings.connectionOptions);
+  let health: HealthServer | null = null;
   try {
     const worker = await Worker.create({
       connection,
@@ -42,6 +38,7 @@ export async function runWorker(
       ...(versioning ? deploymentOptions(versioning) : {}),
       ...options,
     });
+    health = await healthFromEnv(worker, connection);
     const running = worker.run(); // resolves after SIGINT/SIGTERM, which the SDK handles
     if (versioning?.setCurrent) {
       await setCurrentVersion(connection, settings.namespace, versioning).catch((err: unknown) => {
@@ -55,6 +52,7 @@ export async function runWorker(
     );
     await running;
   } finally {
+    await health?.close();
     await connection.close();
   }
 }

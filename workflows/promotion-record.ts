@@ -11,6 +11,7 @@ import {
   type StepName,
   type StepRecord,
 } from './contract.js';
+import { promotionObserved, stepObserved, type PromotionTags } from './observe.js';
 
 const STEPS: StepName[] = [
   'guard',
@@ -52,12 +53,16 @@ export class Progress {
   readonly steps: StepRecord[] = [];
   readonly warnings: string[] = [];
   current: StepName = 'guard';
+  private readonly tags: PromotionTags;
+  private readonly where: string;
 
   constructor(
     private readonly fullHash: string,
     private readonly label: string,
-    private readonly where: string,
+    at: { release: string; distro: string },
   ) {
+    this.tags = { release: at.release, distro: at.distro, label, full_hash: fullHash };
+    this.where = `${at.release}/${at.distro}`;
     setHandler(promotionProgressQuery, () => this.steps);
   }
 
@@ -80,6 +85,7 @@ export class Progress {
 
   compensation(state: StepRecord['state'], note?: string): void {
     this.steps.push({ step: 'compensate', state, at: Date.now(), ...(note ? { note } : {}) });
+    stepObserved(this.tags, 'compensate', state, note);
     this.details(`compensation ${state}${note ? ` — ${note}` : ''}`);
   }
 
@@ -100,6 +106,7 @@ export class Progress {
     };
     const ahead = result.leftAhead?.length ? `\n\nleft ahead of DLRN: ${result.leftAhead.join('; ')}` : '';
     const warned = result.warnings.length ? `\n\nwarnings: ${result.warnings.join('; ')}` : '';
+    promotionObserved(this.tags, result);
     this.details(
       `**${outcome}**${result.error ? ` at ${result.error.step}: ${result.error.message}` : ''}${ahead}${warned}`,
     );
@@ -108,6 +115,7 @@ export class Progress {
 
   private record(step: StepName, state: StepRecord['state'], note?: string): void {
     this.steps.push({ step, state, at: Date.now(), ...(note ? { note } : {}) });
+    stepObserved(this.tags, step, state, note);
     this.details(`step ${STEPS.indexOf(step) + 1}/${STEPS.length}: **${step}** ${state}${note ? ` — ${note}` : ''}`);
   }
 

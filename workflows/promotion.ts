@@ -39,7 +39,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
   const { config: cfg, targetLabel: label } = input;
   const hash = fullHashOf(input.hash);
   const t = s.targetOf(cfg, label, hash, input.hash);
-  const log = new Progress(hash, label, `${cfg.release}/${cfg.distro}`);
+  const log = new Progress(hash, label, cfg);
   const createPrevious = input.createPrevious ?? cfg.createPrevious;
   const undo: s.Compensation[] = [];
   let kinds = input.kinds;

@@ -9,10 +9,16 @@ export interface WorkerProcess {
   child: ChildProcess;
   exited: Promise<number | null>;
   kill9(): Promise<void>;
+  /** Everything the worker wrote to stdout and stderr so far. */
+  output(): string;
 }
 
-export async function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', 'crash-worker.ts')], {
+export async function startWorkerProcess(
+  taskQueue: string,
+  env: Record<string, string> = {},
+  script = 'crash-worker.ts',
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'helpers', script)], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -42,5 +48,6 @@ export async function startWorkerProcess(taskQueue: string, env: Record<string, 
       child.kill('SIGKILL');
       await exited;
     },
+    output: () => output,
   };
 }
