@@ -154,6 +154,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
     ),
   );
   setHandler(m.gateQuery, (label) => s.gate(label));
+  setHandler(m.auditQuery, () => s.auditLog());
   setHandler(
     m.runPassUpdate,
     control(async (req) => {
@@ -195,6 +196,16 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       return ack;
     }),
     { validator: (req) => validate.waive(cfg, req) },
+  );
+  setHandler(
+    m.unapproveUpdate,
+    control((req) => (validate.unapprove(need(), s.controls, req), s.unapprove(req))),
+    { validator: (req) => validate.unapprove(cfg, s.controls, req) },
+  );
+  setHandler(
+    m.unwaiveUpdate,
+    control((req) => (validate.unwaive(need(), s.controls, req), s.unwaive(need(), req))),
+    { validator: (req) => validate.unwaive(cfg, s.controls, req) },
   );
   setHandler(
     m.clearRefusalUpdate,

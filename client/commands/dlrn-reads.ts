@@ -1,5 +1,6 @@
 // Read-only pass-throughs to the DLRN API that operators use daily: promotions of a label, repo status of a hash.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import { DlrnClient } from '../../integrations/dlrn.js';
 import { action, hex, oneConfig, parseOptions, printJson, printTable, usage, when } from '../cli-kit.js';
@@ -13,7 +14,7 @@ const cfgOpts = {
 export function register(program: Command): void {
   program
     .command('promotions')
-    .description("a label's promotions, newest first (DLRN /api/promotions)")
+    .description(ABOUT.promotions)
     .requiredOption('-l, --label <label>', 'promote_name')
     .option('--limit <n>', 'how many (1-100)', '20')
     .option('-c, --release-config <file...>', 'release files')
@@ -48,7 +49,7 @@ export function register(program: Command): void {
 
   program
     .command('repo-status')
-    .description('CI votes on a hash (DLRN /api/repo_status, or /api/agg_status with --agg-hash)')
+    .description(ABOUT['repo-status'])
     .option('--commit-hash <hash>', 'commit hash')
     .option('--distro-hash <hash>', 'distro hash')
     .option('--extended-hash <hash>', 'extended hash')

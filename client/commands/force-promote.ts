@@ -1,5 +1,6 @@
 // promoter force-promote: move a given hash to a label without criteria, choosing the artifact kinds.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import { makeAggregateHash, makeCommitHash, type DlrnHash } from '../../domain/hash.js';
 import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
@@ -51,7 +52,7 @@ export function hashFrom(o: z.infer<typeof Options>): DlrnHash {
 export function register(program: Command): void {
   program
     .command('force-promote')
-    .description('promote a given hash to a label without checking criteria (artifacts first, DLRN last)')
+    .description(ABOUT['force-promote'])
     .requiredOption('-l, --label <label>', 'target label')
     .option('--commit-hash <hash>', 'commit hash')
     .option('--distro-hash <hash>', 'distro hash')

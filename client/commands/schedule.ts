@@ -6,6 +6,7 @@
 // worker's config dir, so a schedule never replays the config it was created with.
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import type { ReleaseConfig } from '../../domain/config.js';
 import { temporalSettings } from '../connection.js';
@@ -89,7 +90,7 @@ function configs(o: { releaseConfig?: string[]; release?: string }): ReleaseConf
 export function register(program: Command): void {
   const schedule = program
     .command('schedule')
-    .description('Temporal Schedules that evaluate each release every interval');
+    .description(ABOUT.schedule);
   const sub = (name: string, description: string) =>
     schedule
       .command(name)

@@ -3,6 +3,7 @@
 // the promotions that failed and why, and the config version it runs. When the controller cannot answer (Temporal
 // down, no worker, wedged) it says so within seconds and exits 1, since holds and waivers are then unknown.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import {
   action,
@@ -48,7 +49,7 @@ export function configDrift(file: string, version: string, runs: ConfigVersion |
 export function register(program: Command): void {
   program
     .command('status')
-    .description('where every label stands, its candidates and what each one waits for')
+    .description(ABOUT.status)
     .option('-c, --release-config <file...>', 'release files (default: every *.yaml in $PROMOTER_CONFIG_DIR)')
     .option('-l, --label <label>', 'only this target label')
     .option('--json', 'machine-readable output')
