@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (hash: string, raw: Record<string, unknown>) => {
-        const o = parseOptions(Options, { ...raw, hash });
+        const o = parseOptions(Options, { ...raw, hash }, { hash: '<full_hash>' });
         const cfg = oneConfig(o.releaseConfig, o.label, o.release);
         checkLabel(cfg, o.label);
         const ctl = await controllerStatus(cfg);

@@ -7,6 +7,7 @@ import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
 import { forcePromoteUpdate } from '../../workflows/contract.js';
 import {
   action,
+  actorOf,
   aggregateHashOpt,
   by,
   checkLabel,
@@ -72,7 +73,7 @@ export function register(program: Command): void {
         checkLabel(cfg, o.label);
         const handle = await ensureController(cfg.release, cfg.distro);
         const r = await handle.executeUpdate(forcePromoteUpdate, {
-          args: [{ label: o.label, hash, kinds: o.kinds as never, by: o.by, why: o.why }],
+          args: [{ label: o.label, hash, kinds: o.kinds as never, ...actorOf(o) }],
         });
         if (o.json) printJson(r);
         else {

@@ -16,9 +16,7 @@ const StartOptions = z.object({
 const ReportOptions = z.object({ ...cfgOpts, json: z.boolean().optional() });
 
 export function register(program: Command): void {
-  const shadow = program
-    .command('shadow')
-    .description(ABOUT.shadow);
+  const shadow = program.command('shadow').description(ABOUT.shadow);
   const withConfig = (c: Command) =>
     c
       .option('-c, --release-config <file...>', 'release files (default: every *.yaml in $PROMOTER_CONFIG_DIR)')

@@ -11,6 +11,9 @@ import {
   EXIT,
   loadConfigFiles,
   printJson,
+  shown,
+  usage,
+  type ConfigFile,
   printTable,
   shortHash,
   when,
@@ -46,6 +49,14 @@ export function configDrift(file: string, version: string, runs: ConfigVersion |
   );
 }
 
+/** --label must be a promotion target of at least one of the releases shown. */
+export function checkLabelIn(files: ConfigFile[], label: string): void {
+  const targets = [...new Set(files.flatMap((f) => f.cfg.promotions.map((p) => p.targetLabel)))];
+  if (targets.includes(label)) return;
+  const names = files.map((f) => `${f.cfg.release}/${f.cfg.distro}`).join(', ');
+  throw usage(`--label: ${shown(label)} is not a promotion target of ${names}`, `use one of: ${targets.join(', ')}`);
+}
+
 export function register(program: Command): void {
   program
     .command('status')
@@ -56,9 +67,11 @@ export function register(program: Command): void {
     .action(
       action(async (raw: unknown) => {
         const o = parseOptions(Options, raw);
+        const files = loadConfigFiles(o.releaseConfig);
+        if (o.label) checkLabelIn(files, o.label);
         const releases = [];
         let code: number = EXIT.ok;
-        for (const { cfg, file, version } of loadConfigFiles(o.releaseConfig)) {
+        for (const { cfg, file, version } of files) {
           const view = await readController(cfg.release, cfg.distro);
           const problem = controllerProblem(view);
           if (problem)
