@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import { runPassUpdate } from '../../workflows/contract.js';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
+import { runCli } from '../helpers/cli-runner.js';
 import { freshRelease } from '../helpers/sandbox-state.js';
 import { testStack } from '../helpers/stack.js';
 import { temporalHarness, type TemporalHarness } from '../helpers/temporal.js';
@@ -80,7 +81,7 @@ beforeAll(async () => {
   writeFileSync(join(bin, 'promoter'), `#!/bin/sh\nexec node ${join(ROOT, 'bin', 'promoter.js')} "$@"\n`);
   chmodSync(join(bin, 'promoter'), 0o755);
   await freshRelease(h.client, 'wallaby');
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await h?.client.schedule
@@ -132,5 +133,49 @@ describe('README examples', () => {
       return out;
     });
     expect(problems.join('\n\n')).toBe('');
-  }, 180_000);
+  }, 400_000);
+});
+
+describe('unknown labels and hashes, on the same state', () => {
+  const WALLABY = join(ROOT, 'config', 'sandbox', 'wallaby.yaml');
+  const UNKNOWN = `${'0'.repeat(40)}_${'1'.repeat(8)}`;
+  const cli = (...args: string[]) => runCli(args, { TEMPORAL_TASK_QUEUE: h.taskQueue });
+
+  it.each([
+    [
+      'approve of a hash DLRN does not have',
+      ['approve', '--label', 'current-tripleo', '--hash', UNKNOWN, '--why', 'w', '-c', WALLABY],
+      `--hash: ${UNKNOWN} is not a candidate in DLRN`,
+    ],
+    [
+      'waive of a hash DLRN does not have',
+      [
+        'waive',
+        '--job',
+        'periodic-tripleo-ci-centos-9-standalone-wallaby',
+        '--hash',
+        UNKNOWN,
+        '--for',
+        '1h',
+        '--why',
+        'w',
+        '-c',
+        WALLABY,
+      ],
+      'latest promotions of tripleo-ci-testing',
+    ],
+    [
+      'promotions of a label no release names',
+      ['promotions', '--label', 'current-tripleo-typo', '-c', WALLABY],
+      '--label: DLRN http://',
+    ],
+  ])(
+    'refuses %s (exit 2, nothing on stdout)',
+    async (_, args, message) => {
+      const r = await cli(...args);
+      expect(r.stderr).toContain(message);
+      expect(r).toMatchObject({ code: 2, stdout: '' });
+    },
+    60_000,
+  );
 });
