@@ -4,7 +4,7 @@
 // is a command, the lines under it its output: ISO times and 127.0.0.1 ports stand for any, a line ending in `…`
 // was cut there, and runs of spaces are table padding.
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,8 +28,7 @@ function readmeExamples(markdown: string): Example[] {
   for (const block of markdown.matchAll(/<!-- readme-examples -->\s*```[a-z]*\n([\s\S]*?)```/g)) {
     for (const line of block[1]!.split('\n')) {
       if (line.startsWith('$ ')) out.push({ command: line.slice(2), output: [] });
-      else if (out.length && line !== '') out.at(-1)!.output.push(line);
-      else if (out.length && out.at(-1)!.output.length) out.at(-1)!.output.push(line);
+      else if (out.length) out.at(-1)!.output.push(line);
     }
   }
   return out;
@@ -68,6 +67,21 @@ function mismatches(expected: string[], actual: string[]): string[] {
       bad.push(`README: ${e ?? '(nothing)'}\n   got: ${a ?? '(nothing)'}`);
   }
   return bad;
+}
+
+/** Runs a command line through bash, without blocking this process (the worker the commands need runs here). */
+function shell(
+  command: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn('bash', ['-c', command], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
 }
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -125,7 +139,7 @@ describe('README examples', () => {
       await controller.executeUpdate(runPassUpdate, { args: [{ reason: 'sandbox run' }] });
       const out: string[] = [];
       for (const ex of readmeExamples(README)) {
-        const r = spawnSync('bash', ['-c', ex.command], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+        const r = await shell(ex.command, env);
         const lines = `${r.stdout}${r.stderr}`.split('\n');
         const bad = mismatches(ex.output, lines);
         if (bad.length) out.push(`$ ${ex.command} (exit ${r.status})\n${bad.join('\n')}`);
