@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import Table from 'cli-table3';
 import { readdirSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import pc from 'picocolors';
 import { z } from 'zod';
@@ -31,13 +31,23 @@ export function usage(message: string, suggestion?: string): PromoterError {
   return new PromoterError(ErrorCode.Usage, message, suggestion ? { suggestion } : {});
 }
 
-/** Parses a command's options with its schema; every problem names its option. */
-export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
-  const r = schema.safeParse(raw);
+/**
+ * Parses a command's options with its schema; every problem names its option (or the argument, by `args`:
+ * key → `<name>`) and the value it got, escaped and cut.
+ */
+export function parseOptions<T extends z.ZodType>(
+  schema: T,
+  raw: unknown,
+  args: Record<string, string> = {},
+): z.infer<T> {
+  const r = schema.safeParse(raw, { reportInput: true });
   if (r.success) return r.data;
-  const problems = r.error.issues.map(
-    (i) => `--${String(i.path[0] ?? '?').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`,
-  );
+  const problems = r.error.issues.map((i) => {
+    const key = String(i.path[0] ?? '?');
+    const name = args[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const got = i.input === undefined || typeof i.input === 'object' ? '' : ` (got ${shown(i.input)})`;
+    return `${name}: ${i.message}${got}`;
+  });
   throw new PromoterError(ErrorCode.Usage, problems.join('\n'), { context: { problems } });
 }
 
@@ -61,6 +71,35 @@ export const by = z
   .trim()
   .min(1)
   .default(() => process.env.USER || userInfo().username);
+
+/**
+ * The identity the CLI's Temporal client connects with: the OS account and host, not the free-text --by. The
+ * server records it with every request, and controls carry it to the controller's allow-lists and audit log.
+ */
+export const clientIdentity = () => `${userInfo().username}@${hostname()}`;
+
+/** Who asks and why, as a control request carries it. */
+export const actorOf = (o: { by: string; why: string }) => ({ by: o.by, why: o.why, identity: clientIdentity() });
+
+const VALUE_MAX = 80;
+/**
+ * A value the user typed, fit to be echoed: control characters (ANSI escapes, newlines) shown escaped, never
+ * sent to the terminal, and a long value cut with its length said.
+ */
+export function shown(value: unknown, max = VALUE_MAX): string {
+  const s = String(value);
+  const cut = s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s;
+  return escapeControls(cut);
+}
+
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** Control characters as \n or \u001b, so no output line can move the cursor, recolour or forge a line. */
+export const escapeControls = (s: string) =>
+  s.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 export const hex = (what: string, len: string) =>
   z.string().regex(new RegExp(`^[0-9a-f]{${len}}$`), { error: `expected ${what}` });
 export const extendedHashOpt = z.string().regex(/^[0-9a-f]{40}_[0-9a-f]{40}$/, { error: 'expected <40 hex>_<40 hex>' });
@@ -129,7 +168,7 @@ export function checkLabel(cfg: ReleaseConfig, label: string): void {
   const known = cfg.promotions.map((p) => p.targetLabel);
   if (!known.includes(label)) {
     throw usage(
-      `--label: ${label} is not a promotion target of ${cfg.release}/${cfg.distro}`,
+      `--label: ${shown(label)} is not a promotion target of ${cfg.release}/${cfg.distro}`,
       `use one of: ${known.join(', ')}`,
     );
   }
@@ -137,7 +176,7 @@ export function checkLabel(cfg: ReleaseConfig, label: string): void {
 
 let clientPromise: Promise<Client> | undefined;
 /** The CLI's Temporal client: a server that does not answer in 3 s fails the command instead of hanging it. */
-export const temporal = () => (clientPromise ??= connectClient(undefined, '3s'));
+export const temporal = () => (clientPromise ??= connectClient(undefined, '3s', clientIdentity()));
 
 export function link(workflowId: string): string {
   const url = workflowUiUrl(workflowId);
@@ -202,10 +241,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
     } catch (err) {
       const usageError = isPromoterError(err) && (err.code === ErrorCode.Usage || err.code === ErrorCode.Config);
       const report = failureLines(err);
-      const [first, ...rest] = report.lines;
+      // Messages may quote what the user or a server sent: each line is printed with its controls escaped.
+      // Only the CLI's own usage errors hold several lines in one message (one per bad option, values shown()).
+      const lines = usageError ? report.lines.flatMap((l) => l.split('\n')) : report.lines;
+      const [first, ...rest] = lines.map(escapeControls);
       console.error(`${color.bad('error:')} ${first}`);
       for (const line of rest) console.error(line);
-      if (report.hint) console.error(`${color.dim('hint:')} ${report.hint}`);
+      if (report.hint) console.error(`${color.dim('hint:')} ${escapeControls(report.hint)}`);
       code = usageError || report.refused ? EXIT.usage : EXIT.failed;
     } finally {
       if (clientPromise) await (await clientPromise.catch(() => null))?.connection.close();

@@ -27,13 +27,20 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
   };
 }
 
-/** connectTimeout: how long to wait for the server at all (the CLI keeps it short, so a down server fails fast). */
-export async function connectClient(settings = temporalSettings(), connectTimeout?: Duration): Promise<Client> {
+/**
+ * connectTimeout: how long to wait for the server at all (the CLI keeps it short, so a down server fails fast).
+ * identity: what the server records as the caller of every request (the SDK's default is pid@host).
+ */
+export async function connectClient(
+  settings = temporalSettings(),
+  connectTimeout?: Duration,
+  identity?: string,
+): Promise<Client> {
   const connection = await Connection.connect({
     ...settings.connectionOptions,
     ...(connectTimeout ? { connectTimeout } : {}),
   });
-  return new Client({ connection, namespace: settings.namespace });
+  return new Client({ connection, namespace: settings.namespace, ...(identity ? { identity } : {}) });
 }
 
 /** Web UI link for a workflow, when TEMPORAL_UI_URL is known (the local dev server's, or set by the operator). */

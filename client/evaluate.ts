@@ -18,7 +18,7 @@ import { fullHash } from '../domain/hash.js';
 import type { GateVerdict } from '../domain/policy.js';
 import { promotionFor, releaseWorkflowId } from '../domain/promotion.js';
 import { statusQuery, type ControllerStatus } from '../workflows/contract.js';
-import { temporal } from './cli-kit.js';
+import { shown, temporal, usage } from './cli-kit.js';
 
 export const dlrnActivities = (cfg: ReleaseConfig) => createDlrnActivities(() => DlrnClient.fromEnv(cfg.apiUrl));
 
@@ -138,3 +138,20 @@ export async function explainStageHash(
 }
 
 export { explainHash };
+
+/**
+ * Refuses a hash that no stage of these labels has as a candidate in DLRN (a typo, a purged build, a hash of
+ * another release): approving or waiving it could never let anything through.
+ */
+export async function checkCandidate(cfg: ReleaseConfig, labels: string[], hashKey: string): Promise<void> {
+  const where: string[] = [];
+  for (const label of labels) {
+    const stage = await evaluateStage(cfg, label, null);
+    if (stage.candidates.some((c) => c.fullHash === hashKey)) return;
+    where.push(`the ${stage.input.candidatePromotions.length} latest promotions of ${stage.candidateLabel}`);
+  }
+  throw usage(
+    `--hash: ${shown(hashKey)} is not a candidate in DLRN ${cfg.apiUrl}: not among ${where.join(' nor ')}`,
+    'copy the full_hash from `promoter status --json` or `promoter promotions --label <candidate label>`',
+  );
+}

@@ -357,6 +357,22 @@ export const notificationsSchema = strict(
   ),
 }));
 
+// --- who may use the controls ---------------------------------------------------------------------------------
+
+const IDENTITY_MSG = 'expected a list of users or user@host client identities';
+const identities = z
+  .array(text(/^[A-Za-z0-9._-]+(@[A-Za-z0-9._-]+)?$/, IDENTITY_MSG), { error: IDENTITY_MSG })
+  .min(1, { error: IDENTITY_MSG });
+/** Who may use the controls that let a hash past its criteria; a control left out is open to anyone. */
+export const allowedUsersSchema = strict(
+  {
+    force_promote: identities.optional().describe('may force-promote and roll back'),
+    approve: identities.optional().describe('may approve and unapprove'),
+    waive: identities.optional().describe('may waive and unwaive'),
+  },
+  'a mapping {force_promote, approve, waive} of user lists',
+).transform((a) => ({ forcePromote: a.force_promote, approve: a.approve, waive: a.waive }));
+
 // --- the release file ------------------------------------------------------------------------------------------
 
 const PORT_MSG = 'expected a TCP port 1-65535 or ""';
@@ -415,6 +431,9 @@ export const releaseFileShape = {
   containers: containersSchema.optional(),
   image_server: imageServerSchema.optional(),
   schedule: scheduleSchema.optional(),
+  allowed_users: allowedUsersSchema
+    .optional()
+    .describe('per control, the client identities (user or user@host) allowed to use it; default anyone'),
   in_progress_timeout: duration
     .optional()
     .describe('in-progress votes (last_tested_repo rows) older than this age out; default 24h, 0s: never'),

@@ -71,6 +71,8 @@ export interface ReleaseConfig {
   /** The SFTP image server, and the qcow2 files each hash directory must hold. */
   imageServer?: ImageServerRef & { images: string[] };
   schedule: { intervalSeconds: number; jitterSeconds: number; paused: boolean };
+  /** Per control, who may use it (user or user@host); a control absent here is open to anyone. */
+  allowedUsers?: { forcePromote?: string[]; approve?: string[]; waive?: string[] };
   /** What the labels hold: commit/distro(/extended) hashes, or aggregate hashes of a component pipeline. */
   hashKind: 'commit' | 'aggregate';
   /** In-progress votes older than this (seconds) age out: the run crashed or never reported (in_progress_timeout). */
@@ -219,6 +221,7 @@ function toReleaseConfig(f: ReleaseFile): ReleaseConfig {
     containers: f.containers,
     imageServer: f.image_server,
     schedule: f.schedule ?? { intervalSeconds: 600, jitterSeconds: 0, paused: false },
+    ...(f.allowed_users ? { allowedUsers: f.allowed_users } : {}),
     hashKind: f.hash_kind,
     inProgressTimeoutSeconds: f.in_progress_timeout ?? 24 * 3600,
     ...(f.notifications ? { notifications: f.notifications } : {}),

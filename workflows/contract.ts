@@ -121,6 +121,11 @@ export interface ReleasePassResult {
 export interface Actor {
   by: string;
   why: string;
+  /**
+   * The identity the Temporal client connected with (user@host), besides the free-text --by; checked against the
+   * release's `controls` allow-lists and kept in the audit log. Absent from requests of older clients.
+   */
+  identity?: string;
 }
 
 export interface EvaluateRequest {
@@ -197,9 +202,13 @@ export interface AuditEntry {
     | 'force-promote'
     | 'configure'
     | 'refused'
-    | 'clear-refusal';
+    | 'clear-refusal'
+    | 'unapprove'
+    | 'unwaive';
   by: string;
   why: string;
+  /** The requester's client identity (user@host), when the request carried one. */
+  identity?: string;
   label?: string;
   fullHash?: string;
   job?: string;
@@ -222,6 +231,18 @@ export interface ControlAck {
 
 export interface ClearRefusalRequest extends Actor {
   label: string;
+  fullHash: string;
+}
+
+/** Withdraws the approval of a hash for a label. */
+export interface UnapproveRequest extends Actor {
+  label: string;
+  fullHash: string;
+}
+
+/** Withdraws a waiver before its timer ends it. */
+export interface UnwaiveRequest extends Actor {
+  job: string;
   fullHash: string;
 }
 
@@ -285,6 +306,10 @@ export const clearRefusalUpdate = defineUpdate<ControlAck, [ClearRefusalRequest]
 export const abortUpdate = defineUpdate<{ aborted: string[] }, [AbortRequest]>('abort');
 export const rollbackUpdate = defineUpdate<PromotionResult, [RollbackRequest]>('rollback');
 export const forcePromoteUpdate = defineUpdate<PromotionResult, [ForcePromoteRequest]>('forcePromote');
+export const unapproveUpdate = defineUpdate<ControlAck, [UnapproveRequest]>('unapprove');
+export const unwaiveUpdate = defineUpdate<ControlAck, [UnwaiveRequest]>('unwaive');
+/** The whole audit log the controller keeps (status shows only its tail), oldest first. */
+export const auditQuery = defineQuery<AuditEntry[]>('audit');
 export const statusQuery = defineQuery<ControllerStatus>('status');
 /** Answered from the controller's state; the promotion's checkControls activity asks it with the target label. */
 export const gateQuery = defineQuery<GateAnswer, [string]>('gate');

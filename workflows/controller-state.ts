@@ -63,8 +63,9 @@ export class ControllerState {
     return this.s.controls;
   }
 
-  private audit(e: Omit<m.AuditEntry, 'at'>): m.ControlAck {
-    const entry = { at: this.now(), ...e };
+  /** Records a control; the requester's client identity goes with it when the request carried one. */
+  private audit(e: Omit<m.AuditEntry, 'at' | 'identity'>, req?: m.Actor): m.ControlAck {
+    const entry = { at: this.now(), ...e, ...(req?.identity ? { identity: req.identity } : {}) };
     const log = this.s.controls.audit;
     log.push(entry);
     if (log.length > AUDIT_KEEP) log.splice(0, log.length - AUDIT_KEEP);
@@ -119,13 +120,13 @@ export class ControllerState {
     const c = this.s.controls;
     c.holds = c.holds.filter((h) => h.label !== req.label);
     c.holds.push({ label: req.label, by: req.by, why: req.why, at: this.now() });
-    return this.audit({ action: 'hold', by: req.by, why: req.why, label: req.label });
+    return this.audit({ action: 'hold', by: req.by, why: req.why, label: req.label }, req);
   }
 
   unhold(req: m.HoldRequest): m.ControlAck {
     this.s.controls.holds = this.s.controls.holds.filter((h) => h.label !== req.label);
     this.enqueue({ kind: 'pass', request: { reason: `unhold by ${req.by}`, labels: [req.label] } });
-    return this.audit({ action: 'unhold', by: req.by, why: req.why, label: req.label });
+    return this.audit({ action: 'unhold', by: req.by, why: req.why, label: req.label }, req);
   }
 
   approve(req: m.ApproveRequest): m.ControlAck {
@@ -133,7 +134,7 @@ export class ControllerState {
     list.push({ label: req.label, fullHash: req.fullHash, by: req.by, why: req.why, at: this.now() });
     if (list.length > APPROVALS_KEEP) list.splice(0, list.length - APPROVALS_KEEP);
     this.enqueue({ kind: 'pass', request: { reason: `approval by ${req.by}`, labels: [req.label] } });
-    return this.audit({ action: 'approve', by: req.by, why: req.why, label: req.label, fullHash: req.fullHash });
+    return this.audit({ action: 'approve', by: req.by, why: req.why, label: req.label, fullHash: req.fullHash }, req);
   }
 
   /** Grants a waiver; the caller starts its expiry timer. */
@@ -144,7 +145,7 @@ export class ControllerState {
     this.s.controls.waivers.push(waiver);
     const labels = cfg.promotions.filter((p) => p.criteria.includes(job)).map((p) => p.targetLabel);
     this.enqueue({ kind: 'pass', request: { reason: `waiver by ${by}`, labels } });
-    return { ack: this.audit({ action: 'waive', by, why, job, fullHash }), waiver };
+    return { ack: this.audit({ action: 'waive', by, why, job, fullHash }, req), waiver };
   }
 
   /** Drops a waiver whose time is up (a waiver that is gone already changes nothing). */
@@ -164,25 +165,40 @@ export class ControllerState {
     });
   }
 
+  unapprove(req: m.UnapproveRequest): m.ControlAck {
+    const c = this.s.controls;
+    c.approvals = c.approvals.filter((a) => !(a.label === req.label && a.fullHash === req.fullHash));
+    return this.audit({ action: 'unapprove', by: req.by, why: req.why, label: req.label, fullHash: req.fullHash }, req);
+  }
+
+  /** Withdraws a waiver; its expiry timer then finds nothing to expire. */
+  unwaive(cfg: ReleaseConfig, req: m.UnwaiveRequest): m.ControlAck {
+    const c = this.s.controls;
+    c.waivers = c.waivers.filter((w) => !(w.job === req.job && w.fullHash === req.fullHash));
+    const labels = cfg.promotions.filter((p) => p.criteria.includes(req.job)).map((p) => p.targetLabel);
+    this.enqueue({ kind: 'pass', request: { reason: `waiver withdrawn by ${req.by}`, labels } });
+    return this.audit({ action: 'unwaive', by: req.by, why: req.why, job: req.job, fullHash: req.fullHash }, req);
+  }
+
   clearRefusal(req: m.ClearRefusalRequest): m.ControlAck {
     const c = this.s.controls;
     c.refusals = c.refusals.filter((r) => !(r.label === req.label && r.fullHash === req.fullHash));
     this.enqueue({ kind: 'pass', request: { reason: `refusal cleared by ${req.by}`, labels: [req.label] } });
-    return this.audit({ action: 'clear-refusal', by: req.by, why: req.why, label: req.label, fullHash: req.fullHash });
+    return this.audit(
+      { action: 'clear-refusal', by: req.by, why: req.why, label: req.label, fullHash: req.fullHash },
+      req,
+    );
   }
 
   abort(req: m.AbortRequest): m.ControlAck {
-    return this.audit({ action: 'abort', by: req.by, why: req.why, ...(req.label ? { label: req.label } : {}) });
+    return this.audit({ action: 'abort', by: req.by, why: req.why, ...(req.label ? { label: req.label } : {}) }, req);
   }
 
   forceOrRollback(kind: 'force' | 'rollback', r: m.Actor & { label: string }, fullHash: string): void {
-    this.audit({
-      action: kind === 'force' ? 'force-promote' : 'rollback',
-      by: r.by,
-      why: r.why,
-      label: r.label,
-      fullHash,
-    });
+    this.audit(
+      { action: kind === 'force' ? 'force-promote' : 'rollback', by: r.by, why: r.why, label: r.label, fullHash },
+      r,
+    );
   }
 
   /** Records the configuration a job runs with; every change of version is audited. */
@@ -275,6 +291,11 @@ export class ControllerState {
   gate(label: string): m.GateAnswer {
     const h = this.s.controls.holds.find((x) => x.label === label);
     return { hold: h ? { by: h.by, why: h.why } : null };
+  }
+
+  /** The whole audit log kept (status shows its tail). */
+  auditLog(): m.AuditEntry[] {
+    return this.s.controls.audit;
   }
 
   /** What status shows: bounded (audit tail, last pass without per-vote details). */

@@ -16,9 +16,11 @@ function fail(message: string): never {
   throw new Error(message);
 }
 
-function actor(req: { by?: unknown; why?: unknown }): void {
+function actor(req: { by?: unknown; why?: unknown; identity?: unknown }): void {
   if (typeof req.by !== 'string' || req.by.trim() === '') fail('--by: who is asking must be given');
   if (req.by.length > MAX_BY) fail(`--by: at most ${MAX_BY} characters (got ${req.by.length})`);
+  if (req.identity !== undefined && (typeof req.identity !== 'string' || req.identity.length > MAX_BY))
+    fail(`identity: expected the client identity, at most ${MAX_BY} characters`);
   if (typeof req.why !== 'string' || req.why.trim() === '') fail('--why: a reason must be given');
   if (req.why.length > MAX_WHY) fail(`--why: at most ${MAX_WHY} characters (got ${req.why.length})`);
 }
@@ -45,6 +47,21 @@ function kinds(value: unknown): void {
   }
 }
 
+type Guarded = keyof NonNullable<ReleaseConfig['allowedUsers']>;
+const GUARD_KEY: Record<Guarded, string> = { forcePromote: 'force_promote', approve: 'approve', waive: 'waive' };
+
+/** The release's allowed_users list for a control: the client identity (user@host) or its user must be on it. */
+function allowed(cfg: ReleaseConfig | null, control: Guarded, req: m.Actor): void {
+  const list = cfg?.allowedUsers?.[control];
+  if (!cfg || !list) return;
+  const id = req.identity;
+  if (id && list.some((u) => u === id || u === id.split('@')[0])) return;
+  fail(
+    `${id ?? '(no client identity)'} may not ${GUARD_KEY[control].replace('_', '-')} on ${cfg.release}/${cfg.distro}: ` +
+      `allowed_users.${GUARD_KEY[control]} is ${list.join(', ')}`,
+  );
+}
+
 export const validate = {
   actor,
   label(cfg: ReleaseConfig | null, req: m.HoldRequest): void {
@@ -63,10 +80,24 @@ export const validate = {
     actor(req);
     label(cfg, req);
     fullHash(req.fullHash);
+    allowed(cfg, 'approve', req);
+  },
+  unapprove(cfg: ReleaseConfig | null, c: m.Controls, req: m.UnapproveRequest): void {
+    validate.approve(cfg, req);
+    if (!c.approvals.some((a) => a.label === req.label && a.fullHash === req.fullHash))
+      fail(`--hash: ${req.fullHash} is not approved for ${req.label}`);
+  },
+  unwaive(cfg: ReleaseConfig | null, c: m.Controls, req: m.UnwaiveRequest): void {
+    actor(req);
+    fullHash(req.fullHash);
+    allowed(cfg, 'waive', req);
+    if (!c.waivers.some((w) => w.job === req.job && w.fullHash === req.fullHash))
+      fail(`--hash: no waiver of ${String(req.job)} for ${req.fullHash} is in force`);
   },
   waive(cfg: ReleaseConfig | null, req: m.WaiveRequest): void {
     actor(req);
     fullHash(req.fullHash);
+    allowed(cfg, 'waive', req);
     const jobs = cfg?.promotions.flatMap((p) => p.criteria) ?? [req.job];
     if (typeof req.job !== 'string' || !jobs.includes(req.job))
       fail(`--job: ${String(req.job)} is not a criteria job of ${cfg?.release}/${cfg?.distro}`);
@@ -94,6 +125,7 @@ export const validate = {
     }
     if (cfg && req.hash.kind !== cfg.hashKind)
       fail(`--hash: ${cfg.release} promotes ${cfg.hashKind} hashes, got ${req.hash.kind}`);
+    allowed(cfg, 'forcePromote', req);
   },
   clearRefusal(cfg: ReleaseConfig | null, c: m.Controls, req: m.ClearRefusalRequest): void {
     actor(req);

@@ -164,6 +164,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
     return notify ? { ...st, notify } : st;
   });
   setHandler(m.gateQuery, (label) => s.gate(label));
+  setHandler(m.auditQuery, () => s.auditLog());
   setHandler(
     m.runPassUpdate,
     control(async (req) => {
@@ -215,6 +216,16 @@ export async function releaseController(input: ControllerInput): Promise<void> {
       return ack;
     }),
     { validator: (req) => validate.waive(cfg, req) },
+  );
+  setHandler(
+    m.unapproveUpdate,
+    control((req) => (validate.unapprove(need(), s.controls, req), s.unapprove(req))),
+    { validator: (req) => validate.unapprove(cfg, s.controls, req) },
+  );
+  setHandler(
+    m.unwaiveUpdate,
+    control((req) => (validate.unwaive(need(), s.controls, req), s.unwaive(need(), req))),
+    { validator: (req) => validate.unwaive(cfg, s.controls, req) },
   );
   setHandler(
     m.clearRefusalUpdate,

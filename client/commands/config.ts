@@ -1,13 +1,14 @@
 // promoter config show|convert: what a release file (the old promoter's YAML with its layers, or INI) resolves to,
 // the artifact kinds it promotes and its warnings; or the same as one release file in rdo-promoter's keys.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { loadReleaseConfig } from '../../domain/config-file.js';
 import { convertReport } from '../../domain/config-convert.js';
 import { artifactKinds } from '../../domain/promotion.js';
 import { action, printJson } from '../cli-kit.js';
 
 export function register(program: Command): void {
-  const config = program.command('config').description('read release files: resolved settings, conversion');
+  const config = program.command('config').description(ABOUT.config);
   config
     .command('show <file>')
     .description('the resolved configuration, the artifact kinds it promotes and every warning')

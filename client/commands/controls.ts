@@ -1,13 +1,17 @@
-// Manual controls, durable in the release controller and recorded with who and why: approve, hold, unhold, abort,
-// rollback, waive. Each validates its arguments here first, then the controller's update validator checks again
-// against the config it runs with; a refused request changes nothing.
+// Manual controls, durable in the release controller and recorded with who (--by and the client identity) and
+// why: approve, unapprove, hold, unhold, abort, rollback, waive, unwaive, clear-refusal. Each validates its
+// arguments here first (labels and jobs against the release file, hashes against DLRN), then the controller's
+// update validator checks again against the config it runs with (and its allowed_users); a refused request
+// changes nothing.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
+import type { ReleaseConfig } from '../../domain/config.js';
 import * as m from '../../workflows/contract.js';
 import type { PromotionResult } from '../../workflows/contract.js';
 import {
   action,
+  actorOf,
   by,
   checkLabel,
   duration,
@@ -19,11 +23,14 @@ import {
   parseOptions,
   printJson,
   printPromotion,
+  shown,
   usage,
   why,
 } from '../cli-kit.js';
-import { ensureController } from '../controller.js';
+import { ensureController, type ControllerHandle } from '../controller.js';
+import { checkCandidate } from '../evaluate.js';
 import { promoted } from '../failure-report.js';
+import { ABOUT, type Verb } from '../verbs.js';
 
 const common = {
   releaseConfig: z.array(z.string()).optional(),
@@ -33,166 +40,178 @@ const common = {
   json: z.boolean().optional(),
 };
 
-interface Verb {
-  name: string;
-  description: string;
+type Options = Record<string, unknown> & { by: string; why: string };
+
+interface ControlVerb {
+  name: Verb;
   options: [flags: string, description: string, required?: boolean][];
   schema: z.ZodType;
-  run(o: Record<string, unknown>): Promise<unknown>;
+  run(o: Options, cfg: ReleaseConfig, controller: () => Promise<ControllerHandle>): Promise<unknown>;
 }
 
 const label = z.string({ error: 'the target label is required' });
+const str = (v: unknown) => v as string;
 
-function cfgFor(o: Record<string, unknown>) {
-  const cfg = oneConfig(
-    o.releaseConfig as string[] | undefined,
-    o.label as string | undefined,
-    o.release as string | undefined,
-  );
-  if (o.label) checkLabel(cfg, o.label as string);
-  return cfg;
+/** The labels whose criteria name a job (a waiver counts for those stages); refused when none does. */
+function jobLabels(cfg: ReleaseConfig, job: string): string[] {
+  const labels = cfg.promotions.filter((p) => p.criteria.includes(job)).map((p) => p.targetLabel);
+  if (!labels.length) throw usage(`--job: ${shown(job)} is not a criteria job of ${cfg.release}/${cfg.distro}`);
+  return labels;
 }
 
-const controllerFor = (o: Record<string, unknown>) => {
-  const cfg = cfgFor(o);
-  return ensureController(cfg.release, cfg.distro);
-};
+const labelAndHash: ControlVerb['options'] = [
+  ['-l, --label <label>', 'target label', true],
+  ['--hash <full_hash>', 'the hash', true],
+];
+const jobAndHash: ControlVerb['options'] = [
+  ['--job <job>', 'criteria job', true],
+  ['--hash <full_hash>', 'the hash', true],
+];
 
-const verbs: Verb[] = [
+const verbs: ControlVerb[] = [
   {
     name: 'approve',
-    description: 'approve a hash for a label whose stage requires approval',
-    options: [
-      ['-l, --label <label>', 'target label', true],
-      ['--hash <full_hash>', 'the hash to approve', true],
-    ],
+    options: labelAndHash,
     schema: z.object({ ...common, label, hash: fullHashOpt }),
-    run: async (o) =>
-      (await controllerFor(o)).executeUpdate(m.approveUpdate, {
-        args: [{ label: o.label as string, fullHash: o.hash as string, by: o.by as string, why: o.why as string }],
+    run: async (o, cfg, controller) => {
+      await checkCandidate(cfg, [str(o.label)], str(o.hash));
+      return (await controller()).executeUpdate(m.approveUpdate, {
+        args: [{ label: str(o.label), fullHash: str(o.hash), ...actorOf(o) }],
+      });
+    },
+  },
+  {
+    name: 'unapprove',
+    options: labelAndHash,
+    schema: z.object({ ...common, label, hash: fullHashOpt }),
+    run: async (o, _cfg, controller) =>
+      (await controller()).executeUpdate(m.unapproveUpdate, {
+        args: [{ label: str(o.label), fullHash: str(o.hash), ...actorOf(o) }],
       }),
   },
   {
     name: 'hold',
-    description: 'freeze a label: no promotion to it until unhold',
     options: [['-l, --label <label>', 'target label', true]],
     schema: z.object({ ...common, label }),
-    run: async (o) =>
-      (await controllerFor(o)).executeUpdate(m.holdUpdate, {
-        args: [{ label: o.label as string, by: o.by as string, why: o.why as string }],
-      }),
+    run: async (o, _cfg, controller) =>
+      (await controller()).executeUpdate(m.holdUpdate, { args: [{ label: str(o.label), ...actorOf(o) }] }),
   },
   {
     name: 'unhold',
-    description: 'lift a hold; the stage is evaluated at once',
     options: [['-l, --label <label>', 'target label', true]],
     schema: z.object({ ...common, label }),
-    run: async (o) =>
-      (await controllerFor(o)).executeUpdate(m.unholdUpdate, {
-        args: [{ label: o.label as string, by: o.by as string, why: o.why as string }],
-      }),
+    run: async (o, _cfg, controller) =>
+      (await controller()).executeUpdate(m.unholdUpdate, { args: [{ label: str(o.label), ...actorOf(o) }] }),
   },
   {
     name: 'abort',
-    description: 'abort the running promotion (artifacts already moved are put back)',
     options: [['-l, --label <label>', 'only if it promotes this label']],
     schema: z.object({ ...common, label: z.string().optional() }),
-    run: async (o) =>
-      (await controllerFor(o)).executeUpdate(m.abortUpdate, {
-        args: [{ label: o.label as string | undefined, by: o.by as string, why: o.why as string }],
+    run: async (o, _cfg, controller) =>
+      (await controller()).executeUpdate(m.abortUpdate, {
+        args: [{ label: o.label as string | undefined, ...actorOf(o) }],
       }),
   },
   {
     name: 'rollback',
-    description: 'put a label back to previous-<label>, for every artifact kind (or --kinds)',
     options: [
       ['-l, --label <label>', 'target label', true],
       ['--kinds <list>', `some of ${ARTIFACT_KINDS.join(',')}`],
     ],
     schema: z.object({ ...common, label, kinds: kindsOpt.optional() }),
-    run: async (o) =>
-      (await controllerFor(o)).executeUpdate(m.rollbackUpdate, {
-        args: [{ label: o.label as string, kinds: o.kinds as never, by: o.by as string, why: o.why as string }],
+    run: async (o, _cfg, controller) =>
+      (await controller()).executeUpdate(m.rollbackUpdate, {
+        args: [{ label: str(o.label), kinds: o.kinds as never, ...actorOf(o) }],
       }),
   },
   {
     name: 'waive',
-    description: 'let one criteria job count as passed for one hash, for a while',
-    options: [
-      ['--job <job>', 'criteria job', true],
-      ['--hash <full_hash>', 'the hash', true],
-      ['--for <duration>', 'how long, e.g. 2h, 30m, 45s', true],
-    ],
+    options: [...jobAndHash, ['--for <duration>', 'how long, e.g. 2h, 30m, 45s', true]],
     schema: z.object({ ...common, job: z.string().min(1), hash: fullHashOpt, for: duration }),
-    run: async (o) => {
-      const cfg = cfgFor(o);
-      if (!cfg.promotions.some((p) => p.criteria.includes(o.job as string))) {
-        throw usage(`--job: ${String(o.job)} is not a criteria job of ${cfg.release}/${cfg.distro}`);
-      }
-      return (await ensureController(cfg.release, cfg.distro)).executeUpdate(m.waiveUpdate, {
-        args: [
-          {
-            job: o.job as string,
-            fullHash: o.hash as string,
-            durationSeconds: o.for as number,
-            by: o.by as string,
-            why: o.why as string,
-          },
-        ],
+    run: async (o, cfg, controller) => {
+      await checkCandidate(cfg, jobLabels(cfg, str(o.job)), str(o.hash));
+      return (await controller()).executeUpdate(m.waiveUpdate, {
+        args: [{ job: str(o.job), fullHash: str(o.hash), durationSeconds: o.for as number, ...actorOf(o) }],
+      });
+    },
+  },
+  {
+    name: 'unwaive',
+    options: jobAndHash,
+    schema: z.object({ ...common, job: z.string().min(1), hash: fullHashOpt }),
+    run: async (o, cfg, controller) => {
+      jobLabels(cfg, str(o.job));
+      return (await controller()).executeUpdate(m.unwaiveUpdate, {
+        args: [{ job: str(o.job), fullHash: str(o.hash), ...actorOf(o) }],
       });
     },
   },
   {
     name: 'clear-refusal',
-    description: 'forget that DLRN refused a hash for a label, so stages consider it again',
     options: [
       ['-l, --label <label>', 'target label', true],
       ['--hash <full_hash>', 'the refused hash', true],
     ],
     schema: z.object({ ...common, label, hash: fullHashOpt }),
-    run: async (o) =>
-      (await controllerFor(o)).executeUpdate(m.clearRefusalUpdate, {
-        args: [{ label: o.label as string, fullHash: o.hash as string, by: o.by as string, why: o.why as string }],
+    run: async (o, _cfg, controller) =>
+      (await controller()).executeUpdate(m.clearRefusalUpdate, {
+        args: [{ label: str(o.label), fullHash: str(o.hash), ...actorOf(o) }],
       }),
   },
 ];
 
+function cfgFor(o: Options): ReleaseConfig {
+  const cfg = oneConfig(
+    o.releaseConfig as string[] | undefined,
+    o.label as string | undefined,
+    o.release as string | undefined,
+  );
+  if (o.label) checkLabel(cfg, str(o.label));
+  return cfg;
+}
+
+/** What a control prints: the entry it recorded (never the audit log), or for rollback the promotion. */
+function report(v: ControlVerb, o: Options, cfg: ReleaseConfig, result: unknown): number {
+  if (v.name === 'rollback') {
+    const r = result as PromotionResult;
+    if (o.json) printJson(r);
+    else {
+      printPromotion(r);
+      console.log(link(promotionWorkflowId(cfg.release, cfg.distro, r.label, r.fullHash)));
+    }
+    return promoted(r) ? EXIT.ok : EXIT.failed;
+  }
+  if (v.name === 'abort') {
+    const r = result as { aborted: string[] };
+    if (o.json) printJson(r);
+    else console.log(r.aborted.length ? `aborted: ${r.aborted.join(', ')}` : 'nothing was running');
+    return EXIT.ok;
+  }
+  const entry = (result as m.ControlAck).entry;
+  if (o.json) printJson({ entry });
+  else console.log(`${v.name}: recorded${entry ? ` (${entry.by}: ${entry.why})` : ''}`);
+  return EXIT.ok;
+}
+
 export function register(program: Command): void {
   for (const v of verbs) {
-    const cmd = program.command(v.name).description(v.description);
+    const cmd = program.command(v.name).description(ABOUT[v.name]);
     for (const [flags, desc, required] of v.options) {
       if (required) cmd.requiredOption(flags, desc);
       else cmd.option(flags, desc);
     }
     cmd
       .requiredOption('--why <reason>', 'why (recorded in the audit log)')
-      .option('--by <user>', 'who (default $USER)')
+      .option('--by <user>', 'who (default $USER; the client identity user@host is recorded too)')
       .option('-c, --release-config <file...>', 'release files')
       .option('-r, --release <release>', 'pick the release among several configs')
       .option('--json', 'machine-readable output')
       .action(
         action(async (raw: unknown) => {
-          const o = parseOptions(v.schema, raw) as Record<string, unknown>;
-          const result = await v.run(o);
+          const o = parseOptions(v.schema, raw) as Options;
           const cfg = cfgFor(o);
-          if (v.name === 'rollback') {
-            const r = result as PromotionResult;
-            if (o.json) printJson(r);
-            else {
-              printPromotion(r);
-              console.log(link(promotionWorkflowId(cfg.release, cfg.distro, r.label, r.fullHash)));
-            }
-            return promoted(r) ? EXIT.ok : EXIT.failed;
-          }
-          // A control answers with the entry it recorded; only that is printed, never the audit log.
-          if (o.json) return void printJson(v.name === 'abort' ? result : { entry: (result as m.ControlAck).entry });
-          if (v.name === 'abort') {
-            const r = result as { aborted: string[] };
-            console.log(r.aborted.length ? `aborted: ${r.aborted.join(', ')}` : 'nothing was running');
-          } else {
-            const last = (result as m.ControlAck).entry;
-            console.log(`${v.name}: recorded${last ? ` (${last.by}: ${last.why})` : ''}`);
-          }
+          const result = await v.run(o, cfg, () => ensureController(cfg.release, cfg.distro));
+          return report(v, o, cfg, result);
         }),
       );
   }

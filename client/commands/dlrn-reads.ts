@@ -1,8 +1,10 @@
 // Read-only pass-throughs to the DLRN API that operators use daily: promotions of a label, repo status of a hash.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
-import { DlrnClient } from '../../integrations/dlrn.js';
-import { action, hex, oneConfig, parseOptions, printJson, printTable, usage, when } from '../cli-kit.js';
+import type { ReleaseConfig } from '../../domain/config.js';
+import { DlrnClient, PROMOTIONS_MAX_LIMIT } from '../../integrations/dlrn.js';
+import { action, hex, oneConfig, parseOptions, printJson, printTable, shown, usage, when } from '../cli-kit.js';
 
 const cfgOpts = {
   releaseConfig: z.array(z.string()).optional(),
@@ -10,12 +12,20 @@ const cfgOpts = {
   json: z.boolean().optional(),
 };
 
+const LIMIT = `expected a whole number from 1 to ${PROMOTIONS_MAX_LIMIT} (what DLRN answers at most)`;
+
+/** The labels a release file names: its targets, their candidates, and the previous-<target> labels. */
+export function releaseLabels(cfg: ReleaseConfig): string[] {
+  const labels = cfg.promotions.flatMap((p) => [p.candidateLabel, p.targetLabel, `previous-${p.targetLabel}`]);
+  return [...new Set(labels)];
+}
+
 export function register(program: Command): void {
   program
     .command('promotions')
-    .description("a label's promotions, newest first (DLRN /api/promotions)")
+    .description(ABOUT.promotions)
     .requiredOption('-l, --label <label>', 'promote_name')
-    .option('--limit <n>', 'how many (1-100)', '20')
+    .option('--limit <n>', `how many (1-${PROMOTIONS_MAX_LIMIT})`, '20')
     .option('-c, --release-config <file...>', 'release files')
     .option('-r, --release <release>', 'pick the release among several configs')
     .option('--json', 'machine-readable output')
@@ -25,12 +35,20 @@ export function register(program: Command): void {
           z.object({
             ...cfgOpts,
             label: z.string().min(1),
-            limit: z.coerce.number({ error: 'expected a number' }).int().min(1).max(100),
+            limit: z.coerce.number({ error: LIMIT }).int().min(1).max(PROMOTIONS_MAX_LIMIT),
           }),
           raw,
         );
         const cfg = oneConfig(o.releaseConfig, undefined, o.release);
         const rows = await DlrnClient.fromEnv(cfg.apiUrl).promotions({ promote_name: o.label, limit: o.limit });
+        // An empty answer for a label the release does not name is a typo, not a label nobody promoted yet.
+        const known = releaseLabels(cfg);
+        if (rows.length === 0 && !known.includes(o.label)) {
+          throw usage(
+            `--label: DLRN ${cfg.apiUrl} has no promotion to ${shown(o.label)}, and ${cfg.release}/${cfg.distro} names no such label`,
+            `its labels: ${known.join(', ')}`,
+          );
+        }
         if (o.json) return printJson(rows);
         printTable(
           ['WHEN', 'COMMIT', 'DISTRO', 'AGGREGATE', 'COMPONENT', 'USER'],
@@ -48,7 +66,7 @@ export function register(program: Command): void {
 
   program
     .command('repo-status')
-    .description('CI votes on a hash (DLRN /api/repo_status, or /api/agg_status with --agg-hash)')
+    .description(ABOUT['repo-status'])
     .option('--commit-hash <hash>', 'commit hash')
     .option('--distro-hash <hash>', 'distro hash')
     .option('--extended-hash <hash>', 'extended hash')

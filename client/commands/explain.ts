@@ -1,5 +1,6 @@
 // promoter explain <full_hash> --label L: why that hash is or is not promotable to L.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import { action, checkLabel, color, fullHashOpt, oneConfig, parseOptions, printJson, when } from '../cli-kit.js';
 import { controllerStatus, evaluateStage, explainStageHash } from '../evaluate.js';
@@ -15,7 +16,7 @@ const Options = z.object({
 export function register(program: Command): void {
   program
     .command('explain')
-    .description('why a hash is or is not promotable to a label (jobs, waivers, hold, soak, window, approval)')
+    .description(ABOUT.explain)
     .argument('<full_hash>', 'the hash, as its full_hash (commit_distro8[_ext] or the aggregate hash)')
     .requiredOption('-l, --label <label>', 'target label')
     .option('-c, --release-config <file...>', 'release files')
@@ -23,7 +24,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (hash: string, raw: Record<string, unknown>) => {
-        const o = parseOptions(Options, { ...raw, hash });
+        const o = parseOptions(Options, { ...raw, hash }, { hash: '<full_hash>' });
         const cfg = oneConfig(o.releaseConfig, o.label, o.release);
         checkLabel(cfg, o.label);
         const ctl = await controllerStatus(cfg);

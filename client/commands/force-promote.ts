@@ -1,11 +1,13 @@
 // promoter force-promote: move a given hash to a label without criteria, choosing the artifact kinds.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import { fullHash, makeAggregateHash, makeCommitHash, type DlrnHash } from '../../domain/hash.js';
 import { ARTIFACT_KINDS, promotionWorkflowId } from '../../domain/promotion.js';
 import { forcePromoteUpdate } from '../../workflows/contract.js';
 import {
   action,
+  actorOf,
   aggregateHashOpt,
   by,
   checkLabel,
@@ -53,7 +55,7 @@ export function hashFrom(o: z.infer<typeof Options>): DlrnHash {
 export function register(program: Command): void {
   program
     .command('force-promote')
-    .description('promote a given hash to a label without checking criteria (artifacts first, DLRN last)')
+    .description(ABOUT['force-promote'])
     .requiredOption('-l, --label <label>', 'target label')
     .option('--commit-hash <hash>', 'commit hash')
     .option('--distro-hash <hash>', 'distro hash')
@@ -76,7 +78,7 @@ export function register(program: Command): void {
         const stop = progressLine({ quiet: o.json, read: runningContainerPushes(await temporal(), id) });
         const r = await handle
           .executeUpdate(forcePromoteUpdate, {
-            args: [{ label: o.label, hash, kinds: o.kinds as never, by: o.by, why: o.why }],
+            args: [{ label: o.label, hash, kinds: o.kinds as never, ...actorOf(o) }],
           })
           .finally(stop);
         if (o.json) printJson(r);

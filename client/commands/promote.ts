@@ -1,6 +1,7 @@
 // promoter promote: run a promotion pass now through the release controller (as a schedule tick would), with
 // --dry-run for the decision and plan only, and --watch to follow each promotion's steps.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import {
@@ -72,7 +73,7 @@ function watch(release: string, distro: string): () => void {
 export function register(program: Command): void {
   program
     .command('promote')
-    .description('run a promotion pass now (all stages in chain order, or --label ones)')
+    .description(ABOUT.promote)
     .option('-c, --release-config <file...>', 'release files')
     .option('-r, --release <release>', 'pick the release among several configs')
     .option('-l, --label <label...>', 'only these target labels')

@@ -3,6 +3,7 @@
 // It never waits for a worker (CI jobs run it with or without one up): the evaluation is a signal-with-start, which
 // the Temporal server accepts alone and keeps in the controller's history until a worker runs it.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import { DlrnClient } from '../../integrations/dlrn.js';
 import {
@@ -40,7 +41,7 @@ const Options = z.object({
 export function register(program: Command): void {
   program
     .command('report-result')
-    .description('record a CI vote in DLRN (as dlrnapi report-result) and evaluate the stages it matters to at once')
+    .description(ABOUT['report-result'])
     .requiredOption('--job-id <job>', 'CI job name')
     .option('--commit-hash <hash>', 'commit hash')
     .option('--distro-hash <hash>', 'distro hash')

@@ -7,6 +7,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import type { ReleaseConfig } from '../../domain/config.js';
 import { temporalSettings } from '../connection.js';
@@ -87,10 +88,25 @@ function configs(o: { releaseConfig?: string[]; release?: string }): ReleaseConf
   return cfgs;
 }
 
+export interface ScheduleChange {
+  scheduleId: string;
+  action: string;
+  from?: string;
+  to?: string;
+}
+
+/** What a schedule change prints: one line per schedule, or the same as JSON. */
+export function scheduleLines(done: ScheduleChange[]): string[] {
+  return done.map((d) => `${d.scheduleId}: ${d.action}${d.from ? ` ${d.from} … ${d.to}` : ''}`);
+}
+
+function report(o: { json?: boolean }, done: ScheduleChange[]): void {
+  if (o.json) return printJson(done);
+  for (const line of scheduleLines(done)) console.log(line);
+}
+
 export function register(program: Command): void {
-  const schedule = program
-    .command('schedule')
-    .description('Temporal Schedules that evaluate each release every interval');
+  const schedule = program.command('schedule').description(ABOUT.schedule);
   const sub = (name: string, description: string) =>
     schedule
       .command(name)
@@ -108,8 +124,7 @@ export function register(program: Command): void {
       for (const cfg of configs(o)) {
         done.push({ scheduleId: scheduleId(cfg), action: await upsert(client, cfg, `created by ${o.by}`) });
       }
-      if (o.json) return printJson(done);
-      for (const d of done) console.log(`${d.scheduleId}: ${d.action}`);
+      report(o, done);
     }),
   );
 
@@ -158,11 +173,13 @@ export function register(program: Command): void {
         action(async (raw: unknown) => {
           const o = parseOptions(z.object({ ...base, why }), raw);
           const client = await temporal();
+          const done = [];
           for (const cfg of configs(o)) {
             const h = client.schedule.getHandle(scheduleId(cfg));
             await (name === 'pause' ? h.pause(`${o.by}: ${o.why}`) : h.unpause(`${o.by}: ${o.why}`));
-            console.log(`${scheduleId(cfg)}: ${name}d`);
+            done.push({ scheduleId: scheduleId(cfg), action: `${name}d`, note: `${o.by}: ${o.why}` });
           }
+          report(o, done);
         }),
       );
   }
@@ -173,14 +190,15 @@ export function register(program: Command): void {
       const client = await temporal();
       // A fleet's schedules are triggered a few at a time: one after the other, 50 releases wait on 50 round trips.
       const limit = pLimit(8);
-      await Promise.all(
+      const done = await Promise.all(
         configs(o).map((cfg) =>
           limit(async () => {
             await client.schedule.getHandle(scheduleId(cfg)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
-            console.log(`${scheduleId(cfg)}: triggered`);
+            return { scheduleId: scheduleId(cfg), action: 'triggered' as const };
           }),
         ),
       );
+      report(o, done);
     }),
   );
 
@@ -192,14 +210,15 @@ export function register(program: Command): void {
         const o = parseOptions(z.object({ ...base, from: iso, to: iso }), raw);
         if (Date.parse(o.from) >= Date.parse(o.to)) throw usage('--from: must be before --to');
         const client = await temporal();
+        const [from, to] = [when(Date.parse(o.from) / 1000), when(Date.parse(o.to) / 1000)];
+        const done = [];
         for (const cfg of configs(o)) {
           await client.schedule
             .getHandle(scheduleId(cfg))
             .backfill({ start: new Date(o.from), end: new Date(o.to), overlap: ScheduleOverlapPolicy.SKIP });
-          console.log(
-            `${scheduleId(cfg)}: backfilled ${when(Date.parse(o.from) / 1000)} … ${when(Date.parse(o.to) / 1000)}`,
-          );
+          done.push({ scheduleId: scheduleId(cfg), action: 'backfilled', from, to });
         }
+        report(o, done);
       }),
     );
 
@@ -207,15 +226,17 @@ export function register(program: Command): void {
     action(async (raw: unknown) => {
       const o = parseOptions(z.object(base), raw);
       const client = await temporal();
+      const done = [];
       for (const cfg of configs(o)) {
         try {
           await client.schedule.getHandle(scheduleId(cfg)).delete();
-          console.log(`${scheduleId(cfg)}: deleted`);
+          done.push({ scheduleId: scheduleId(cfg), action: 'deleted' });
         } catch (err) {
           if (!(err instanceof ScheduleNotFoundError)) throw err;
-          console.log(`${scheduleId(cfg)}: not found`);
+          done.push({ scheduleId: scheduleId(cfg), action: 'not found' });
         }
       }
+      report(o, done);
     }),
   );
 }

@@ -1,6 +1,7 @@
 // promoter shadow start|report|stop: run this promoter beside the old one without writing anything, and compare
 // what it would have chosen with every label move DLRN shows.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import { shadowWorkflowId } from '../../domain/promotion.js';
 import { shadowReportQuery, type ShadowReport } from '../../workflows/contract.js';
@@ -15,9 +16,7 @@ const StartOptions = z.object({
 const ReportOptions = z.object({ ...cfgOpts, json: z.boolean().optional() });
 
 export function register(program: Command): void {
-  const shadow = program
-    .command('shadow')
-    .description('shadow mode: judge every label move made by someone else, without writing anything');
+  const shadow = program.command('shadow').description(ABOUT.shadow);
   const withConfig = (c: Command) =>
     c
       .option('-c, --release-config <file...>', 'release files (default: every *.yaml in $PROMOTER_CONFIG_DIR)')

@@ -3,6 +3,7 @@
 // the promotions that failed and why, and the config version it runs. When the controller cannot answer (Temporal
 // down, no worker, wedged) it says so within seconds and exits 1, since holds and waivers are then unknown.
 import type { Command } from 'commander';
+import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import {
   action,
@@ -10,6 +11,9 @@ import {
   EXIT,
   loadConfigFiles,
   printJson,
+  shown,
+  usage,
+  type ConfigFile,
   printTable,
   shortHash,
   when,
@@ -45,19 +49,29 @@ export function configDrift(file: string, version: string, runs: ConfigVersion |
   );
 }
 
+/** --label must be a promotion target of at least one of the releases shown. */
+export function checkLabelIn(files: ConfigFile[], label: string): void {
+  const targets = [...new Set(files.flatMap((f) => f.cfg.promotions.map((p) => p.targetLabel)))];
+  if (targets.includes(label)) return;
+  const names = files.map((f) => `${f.cfg.release}/${f.cfg.distro}`).join(', ');
+  throw usage(`--label: ${shown(label)} is not a promotion target of ${names}`, `use one of: ${targets.join(', ')}`);
+}
+
 export function register(program: Command): void {
   program
     .command('status')
-    .description('where every label stands, its candidates and what each one waits for')
+    .description(ABOUT.status)
     .option('-c, --release-config <file...>', 'release files (default: every *.yaml in $PROMOTER_CONFIG_DIR)')
     .option('-l, --label <label>', 'only this target label')
     .option('--json', 'machine-readable output')
     .action(
       action(async (raw: unknown) => {
         const o = parseOptions(Options, raw);
+        const files = loadConfigFiles(o.releaseConfig);
+        if (o.label) checkLabelIn(files, o.label);
         const releases = [];
         let code: number = EXIT.ok;
-        for (const { cfg, file, version } of loadConfigFiles(o.releaseConfig)) {
+        for (const { cfg, file, version } of files) {
           const view = await readController(cfg.release, cfg.distro);
           const problem = controllerProblem(view);
           if (problem)

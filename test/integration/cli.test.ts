@@ -113,7 +113,7 @@ describe('help and usage errors', () => {
     [
       'a malformed hash',
       ['explain', 'not-a-hash', '--label', 'current-tripleo', '-c', WALLABY],
-      /--hash: expected a full_hash/,
+      /<full_hash>: expected a full_hash \(got not-a-hash\)/,
     ],
     [
       'an unknown label',
