@@ -12,6 +12,7 @@ import { fullHash } from '../../domain/hash.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import * as m from '../../workflows/contract.js';
 import type { releaseController } from '../../workflows/controller.js';
+import { recordHistory } from '../helpers/history.js';
 import { CHAIN, FakeWorld, releaseYaml } from '../helpers/fake-world.js';
 import { workflowBundle } from '../helpers/temporal.js';
 import { localEnv } from '../helpers/workflow-env.js';
@@ -39,6 +40,7 @@ async function withController(
     handle: ReturnType<typeof env.client.workflow.getHandle<typeof releaseController>>;
     sent: DeliverInput[];
   }) => Promise<void>,
+  record?: string, // RECORD_HISTORIES=1 keeps this run's history for the replay test
 ) {
   const release = `notify${Date.now().toString(36)}`;
   writeFileSync(
@@ -67,6 +69,7 @@ async function withController(
     });
     try {
       await fn({ handle, sent });
+      if (record) await recordHistory(env.client, handle.workflowId, record);
     } finally {
       await handle.terminate('test done').catch(() => undefined);
     }
@@ -87,67 +90,79 @@ it('a pass that promotes sends one promoted event per label moved, one approval 
   const world = new FakeWorld();
   const old = world.build(CHAIN as unknown as string[]);
   for (const l of CHAIN) world.promote(l, old);
-  await withController(world, async ({ handle, sent }) => {
-    // At start the controller read each label once and armed its alarm.
-    let before = (await handle.query(m.statusQuery)).notify;
-    for (let i = 0; i < 100 && (before?.alarms.length ?? 0) < 3; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      before = (await handle.query(m.statusQuery)).notify;
-    }
-    const h = world.build(CHAIN as unknown as string[]);
-    const fh = fullHash(h);
-    const startedAt = Math.floor(Date.now() / 1000);
-    await handle.executeUpdate(m.runPassUpdate, { args: [{ reason: 'cli' }] });
-    await handle.executeUpdate(m.runPassUpdate, { args: [{ reason: 'again' }] }); // still waits for approval
-    await until(() => sent.length >= 3, 'three notifications');
-    expect(events(sent).sort()).toEqual(
-      [
-        `promoted tripleo-ci-testing ${fh}`,
-        `promoted current-tripleo ${fh}`,
-        `approval-needed current-tripleo-rdo ${fh}`,
-      ].sort(),
-    );
-    const promoted = sent.find((s) => s.event.kind === 'promoted' && s.event.label === 'current-tripleo')!.event;
-    expect(promoted.workflowId).toMatch(new RegExp(`^promotion/.+/centos9/current-tripleo/${fh}$`));
-    expect(promoted.id).toMatch(new RegExp(`^${handle.workflowId}:promoted:current-tripleo:${fh}:promoted@\\d+$`));
-    expect(sent.find((s) => s.event.kind === 'approval-needed')!.event.details.approve).toContain('promoter approve');
+  await withController(
+    world,
+    async ({ handle, sent }) => {
+      // At start the controller read each label once and armed its alarm.
+      let before = (await handle.query(m.statusQuery)).notify;
+      for (let i = 0; i < 100 && (before?.alarms.length ?? 0) < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        before = (await handle.query(m.statusQuery)).notify;
+      }
+      const h = world.build(CHAIN as unknown as string[]);
+      const fh = fullHash(h);
+      const startedAt = Math.floor(Date.now() / 1000);
+      await handle.executeUpdate(m.runPassUpdate, { args: [{ reason: 'cli' }] });
+      await handle.executeUpdate(m.runPassUpdate, { args: [{ reason: 'again' }] }); // still waits for approval
+      await until(() => sent.length >= 3, 'three notifications');
+      expect(events(sent).sort()).toEqual(
+        [
+          `promoted tripleo-ci-testing ${fh}`,
+          `promoted current-tripleo ${fh}`,
+          `approval-needed current-tripleo-rdo ${fh}`,
+        ].sort(),
+      );
+      const promoted = sent.find((s) => s.event.kind === 'promoted' && s.event.label === 'current-tripleo')!.event;
+      expect(promoted.workflowId).toMatch(new RegExp(`^promotion/.+/centos9/current-tripleo/${fh}$`));
+      expect(promoted.id).toMatch(new RegExp(`^${handle.workflowId}:promoted:current-tripleo:${fh}:promoted@\\d+$`));
+      expect(sent.find((s) => s.event.kind === 'approval-needed')!.event.details.approve).toContain('promoter approve');
 
-    // The labels this controller moved restarted their alarms: the new hash, since the promotion.
-    expect(before?.alarms.map((a) => a.fullHash)).toEqual([fullHash(old), fullHash(old), fullHash(old)]);
-    const after = (await handle.query(m.statusQuery)).notify!;
-    const alarm = (l: string) => after.alarms.find((a) => a.label === l)!;
-    for (const l of ['tripleo-ci-testing', 'current-tripleo']) {
-      expect(alarm(l).fullHash).toBe(fh);
-      expect(alarm(l).since).toBeGreaterThanOrEqual(startedAt);
-    }
-    expect(alarm('current-tripleo-rdo').fullHash).toBe(fullHash(old));
-    expect(after.undelivered).toBe(0);
-  });
+      // The labels this controller moved restarted their alarms: the new hash, since the promotion.
+      expect(before?.alarms.map((a) => a.fullHash)).toEqual([fullHash(old), fullHash(old), fullHash(old)]);
+      const after = (await handle.query(m.statusQuery)).notify!;
+      const alarm = (l: string) => after.alarms.find((a) => a.label === l)!;
+      for (const l of ['tripleo-ci-testing', 'current-tripleo']) {
+        expect(alarm(l).fullHash).toBe(fh);
+        expect(alarm(l).since).toBeGreaterThanOrEqual(startedAt);
+      }
+      expect(alarm('current-tripleo-rdo').fullHash).toBe(fullHash(old));
+      expect(after.undelivered).toBe(0);
+    },
+    'controller-notify-promoted',
+  );
 });
 
 it('a promotion DLRN refuses for good sends one failed event with its cause', async () => {
   const world = new FakeWorld();
   world.build(['tripleo-ci-testing']);
   world.faults.set('promoteDlrnLabel', ['terminal']);
-  await withController(world, async ({ handle, sent }) => {
-    await handle.executeUpdate(m.runPassUpdate, { args: [{ reason: 'cli', labels: ['tripleo-ci-testing'] }] });
-    await until(() => sent.length >= 1, 'a notification');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(sent.map((s) => [s.event.kind, s.event.details.outcome])).toEqual([['failed', 'refused']]);
-    expect(sent[0]!.event.summary).toMatch(/refused: DlrnForbiddenError: DLRN refused \(injected\)/);
-  });
+  await withController(
+    world,
+    async ({ handle, sent }) => {
+      await handle.executeUpdate(m.runPassUpdate, { args: [{ reason: 'cli', labels: ['tripleo-ci-testing'] }] });
+      await until(() => sent.length >= 1, 'a notification');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(sent.map((s) => [s.event.kind, s.event.details.outcome])).toEqual([['failed', 'refused']]);
+      expect(sent[0]!.event.summary).toMatch(/refused: DlrnForbiddenError: DLRN refused \(injected\)/);
+    },
+    'controller-notify-refused',
+  );
 });
 
 it('an operator hold lasting held_long_after is reported once; a hold lifted in time is not', async () => {
   const world = new FakeWorld();
-  await withController(world, async ({ handle, sent }) => {
-    const who = { by: 'op', why: 'broken gate job' };
-    await handle.executeUpdate(m.holdUpdate, { args: [{ label: 'current-tripleo', ...who }] });
-    await handle.executeUpdate(m.holdUpdate, { args: [{ label: 'tripleo-ci-testing', ...who }] });
-    await handle.executeUpdate(m.unholdUpdate, { args: [{ label: 'tripleo-ci-testing', by: 'op', why: 'fixed' }] });
-    await until(() => sent.length >= 1, 'a held-long notification');
-    await new Promise((r) => setTimeout(r, 3000)); // past another held_long_after: still one
-    expect(events(sent)).toEqual(['held-long current-tripleo null']);
-    expect(sent[0]!.event.summary).toMatch(/held by op for 2s: broken gate job/);
-  });
+  await withController(
+    world,
+    async ({ handle, sent }) => {
+      const who = { by: 'op', why: 'broken gate job' };
+      await handle.executeUpdate(m.holdUpdate, { args: [{ label: 'current-tripleo', ...who }] });
+      await handle.executeUpdate(m.holdUpdate, { args: [{ label: 'tripleo-ci-testing', ...who }] });
+      await handle.executeUpdate(m.unholdUpdate, { args: [{ label: 'tripleo-ci-testing', by: 'op', why: 'fixed' }] });
+      await until(() => sent.length >= 1, 'a held-long notification');
+      await new Promise((r) => setTimeout(r, 3000)); // past another held_long_after: still one
+      expect(events(sent)).toEqual(['held-long current-tripleo null']);
+      expect(sent[0]!.event.summary).toMatch(/held by op for 2s: broken gate job/);
+    },
+    'controller-notify-held-long',
+  );
 });
