@@ -1,7 +1,7 @@
 // Temporal connection from the standard environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
 // TEMPORAL_TLS_*, TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE), read by Temporal's own envconfig package. With nothing
 // set it is the local dev server on 127.0.0.1:7233, namespace "default".
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 
@@ -36,6 +36,8 @@ export async function connectClient(
   connectTimeout?: Duration,
   identity?: string,
 ): Promise<Client> {
+  // Loaded here, not at start: a CLI verb that first talks to DLRN (report-result) does not wait for it.
+  const { Client, Connection } = await import('@temporalio/client');
   const connection = await Connection.connect({
     ...settings.connectionOptions,
     ...(connectTimeout ? { connectTimeout } : {}),

@@ -17,7 +17,6 @@ import {
   printJson,
   usage,
 } from '../cli-kit.js';
-import { signalEvaluate } from '../controller.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 
 const bool = z
@@ -70,6 +69,9 @@ export function register(program: Command): void {
           success: o.success,
           notes: o.notes ?? '',
         };
+        // The Temporal client loads while DLRN records the vote (DLRN hashes the password first).
+        const controller = import('../controller.js');
+        controller.catch(() => undefined); // awaited below when the vote needs an evaluation
         const vote = await DlrnClient.fromEnv(cfg.apiUrl).reportResult(
           byAgg
             ? { ...common, aggregate_hash: o.aggHash! }
@@ -89,6 +91,7 @@ export function register(program: Command): void {
           .map((p) => p.targetLabel);
         if (o.success && labels.length > 0) {
           try {
+            const { signalEvaluate } = await controller;
             await signalEvaluate(cfg.release, cfg.distro, { reason: `report-result ${o.jobId}`, labels });
           } catch (err) {
             throw new Error(
