@@ -7,7 +7,7 @@
 //   npm run bench:containers        (BENCH_IMAGES=150 BENCH_INDEXES=10 BENCH_BASE_MB=60,50,40 BENCH_UNIQUE_MB=5,20)
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ const spec: ImageSetSpec = {
 };
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 15100);
 const CRANE = process.env.CRANE ?? join(homedir(), 'go', 'bin', 'crane');
+const CRANE_MODULE = 'github.com/google/go-containerregistry/cmd/crane@v0.22.1';
 const NS = 'tripleo-bench';
 const HASH = `${randomBytes(20).toString('hex')}_${randomBytes(4).toString('hex')}`;
 const LABELS = { first: 'current-tripleo', again: 'tripleo-ci-testing' };
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
   } finally {
     await world.stop();
   }
+  // A fresh machine gets the anchor through the Go module proxy (into ~/go/bin, where CRANE points by default).
+  if (!existsSync(CRANE) && !process.env.CRANE) await run('go', ['install', CRANE_MODULE]);
   const { stdout: craneVersion } = await run(CRANE, ['version']);
   const { stdout: skopeoVersion } = await run('skopeo', ['--version']);
   const out = join(HERE, 'results', OUT);
