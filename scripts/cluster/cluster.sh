@@ -176,9 +176,14 @@ cmd_start() {
     "${tctl[@]}" namespace describe -n default >/dev/null 2>&1 && break
     "${tctl[@]}" namespace create -n default --retention 72h >/dev/null 2>&1 || sleep 0.5
   done
+  # A new namespace reaches the frontend's namespace cache some seconds after it is created: retry until it does.
   for sa in $SEARCH_ATTRIBUTES; do
-    "${tctl[@]}" search-attribute list -n default -o json 2>/dev/null | grep -q "\"${sa%%=*}\"" \
-      || "${tctl[@]}" search-attribute create -n default --name "${sa%%=*}" --type "${sa#*=}" >/dev/null
+    for i in $(seq 1 60); do
+      "${tctl[@]}" search-attribute list -n default -o json 2>/dev/null | grep -q "\"${sa%%=*}\"" && break
+      "${tctl[@]}" search-attribute create -n default --name "${sa%%=*}" --type "${sa#*=}" >/dev/null 2>&1 && break
+      [ "$i" -lt 60 ] || die "search attribute ${sa%%=*}: the cluster did not accept it in 30 s"
+      sleep 0.5
+    done
   done
   log "cluster '$STACK_PROFILE' up in $(( $(date +%s) - t0 ))s: temporal-server $TEMPORAL_SERVER_VERSION on 127.0.0.1:$TEMPORAL_PORT, PostgreSQL on 127.0.0.1:$PG_PORT"
 }
