@@ -6,19 +6,17 @@
 // DLRN's promotion time, without a notification.
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import type { DeliverInput } from '../../activities/notify.js';
 import { fullHash } from '../../domain/hash.js';
-import { releaseWorkflowId } from '../../domain/promotion.js';
 import * as m from '../../workflows/contract.js';
-import type { releaseController } from '../../workflows/controller.js';
 import { FakeWorld, releaseYaml } from '../helpers/fake-world.js';
 import { workflowBundle } from '../helpers/temporal.js';
 import { timeSkippingEnv } from '../helpers/workflow-env.js';
+import { withReleaseController, type ControllerHandle } from '../helpers/controller-run.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 let env: TestWorkflowEnvironment;
@@ -41,7 +39,7 @@ const NOTIFY = `notifications:
 
 async function withController(
   fn: (ctx: {
-    handle: ReturnType<typeof env.client.workflow.getHandle<typeof releaseController>>;
+    handle: ControllerHandle;
     world: FakeWorld;
     sent: DeliverInput[];
     reads: number[];
@@ -65,26 +63,8 @@ async function withController(
       return { eventId: input.event.id, status: 200, attempt: 1 };
     },
   };
-  const taskQueue = `q-${release}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: world.activities(extra),
-  });
   const now = async () => Math.floor((await env.currentTimeMs()) / 1000);
-  await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof releaseController>('releaseController', {
-      taskQueue,
-      workflowId: releaseWorkflowId(release, 'centos9'),
-      args: [{ release, distro: 'centos9' }],
-    });
-    try {
-      await fn({ handle, world, sent, reads, now });
-    } finally {
-      await handle.terminate('test done').catch(() => undefined);
-    }
-  });
+  await withReleaseController(env, world, release, extra, (handle) => fn({ handle, world, sent, reads, now }));
 }
 
 const kinds = (sent: DeliverInput[]) =>

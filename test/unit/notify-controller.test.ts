@@ -2,16 +2,14 @@
 // promotion workflows over a fake world (DLRN rows and votes, registry tags, qcow2 links), a fake delivery activity
 // that records each request. Local dev server: passes start children with the promoter's search attributes.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import type { DeliverInput } from '../../activities/notify.js';
 import { fullHash } from '../../domain/hash.js';
-import { releaseWorkflowId } from '../../domain/promotion.js';
 import * as m from '../../workflows/contract.js';
-import type { releaseController } from '../../workflows/controller.js';
+import { withReleaseController, type ControllerHandle } from '../helpers/controller-run.js';
 import { recordHistory } from '../helpers/history.js';
 import { CHAIN, FakeWorld, releaseYaml } from '../helpers/fake-world.js';
 import { workflowBundle } from '../helpers/temporal.js';
@@ -36,10 +34,7 @@ const NOTIFY = `notifications:
 
 async function withController(
   world: FakeWorld,
-  fn: (ctx: {
-    handle: ReturnType<typeof env.client.workflow.getHandle<typeof releaseController>>;
-    sent: DeliverInput[];
-  }) => Promise<void>,
+  fn: (ctx: { handle: ControllerHandle; sent: DeliverInput[] }) => Promise<void>,
   record?: string, // RECORD_HISTORIES=1 keeps this run's history for the replay test
 ) {
   const release = `notify${Date.now().toString(36)}`;
@@ -54,25 +49,9 @@ async function withController(
       return { eventId: input.event.id, status: 200, attempt: 1 };
     },
   };
-  const taskQueue = `q-${release}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: world.activities(extra),
-  });
-  await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof releaseController>('releaseController', {
-      taskQueue,
-      workflowId: releaseWorkflowId(release, 'centos9'),
-      args: [{ release, distro: 'centos9' }],
-    });
-    try {
-      await fn({ handle, sent });
-      if (record) await recordHistory(env.client, handle.workflowId, record);
-    } finally {
-      await handle.terminate('test done').catch(() => undefined);
-    }
+  await withReleaseController(env, world, release, extra, async (handle) => {
+    await fn({ handle, sent });
+    if (record) await recordHistory(env.client, handle.workflowId, record);
   });
 }
 
