@@ -78,6 +78,12 @@ async function readWindow(dlrn: DlrnClient, input: GatherInput): Promise<Window>
 const oldest = (rows: readonly { timestamp: number }[]): number | null =>
   rows.length === 0 ? null : Math.min(...rows.map((r) => r.timestamp));
 
+/** When a hash first reached the candidate label (its soak clock), read from all its rows there; null: never. */
+async function firstOnCandidate(dlrn: DlrnClient, input: GatherInput, rec: PromotionRecord): Promise<number | null> {
+  const rows = await dlrn.promotionsAll({ ...hashQuery(hashFromPromotion(rec)), promote_name: input.candidateLabel });
+  return oldest(rows.filter(ofKind(input.hashKind)));
+}
+
 const toJobVote = (
   v: GraphqlVote | { job_id: string; success: boolean; in_progress: boolean; timestamp: number; url: string | null },
 ): JobVote => ({
@@ -252,16 +258,7 @@ async function gatherGraphql(
   let currentCandidateSince: number | null | undefined;
   if (headKey !== null && !hashes.some(([key]) => key === headKey)) {
     // The current hash is outside the candidate window (a force-promote, or the window moved past it).
-    currentCandidateSince =
-      since[headKey] ??
-      oldest(
-        (
-          await dlrn.promotionsAll({
-            ...hashQuery(hashFromPromotion(targetHistory[0]!)),
-            promote_name: input.candidateLabel,
-          })
-        ).filter(keep),
-      );
+    currentCandidateSince = since[headKey] ?? (await firstOnCandidate(dlrn, input, targetHistory[0]!));
   }
   const candidateSince = Object.fromEntries(hashes.flatMap(([key]) => (key in since ? [[key, since[key]!]] : [])));
   return {
@@ -300,11 +297,7 @@ async function gatherRest(dlrn: DlrnClient, input: GatherInput, window: Window):
   beat('target history');
   let currentCandidateSince: number | null | undefined;
   if (targetHead && headHash !== null && !window.distinct.some(([key]) => key === headHash)) {
-    const rows = await dlrn.promotionsAll({
-      ...hashQuery(hashFromPromotion(toRecord(targetHead))),
-      promote_name: input.candidateLabel,
-    });
-    currentCandidateSince = oldest(rows.filter(keep));
+    currentCandidateSince = await firstOnCandidate(dlrn, input, toRecord(targetHead));
   }
   // Votes only for candidates newer than anything the target ever had: the older ones cannot be promoted.
   const cut = onTarget.indexOf(true);
