@@ -63,6 +63,8 @@ async function fullDecision(data: StageData, plan?: FaultPlan, lookBack?: number
 }
 
 beforeAll(async () => {
+  // commits_2.yaml brings its own row ids: loaded first, so the generated rows below never take them.
+  await ensureCommits2(stack);
   const db = `sqlite:///${join(requireVar(stack.env, 'DLRN_CONFORMANCE_DIR'), 'dlrn.sqlite')}`;
   big = await loadStageData(db, {
     tag: `p2-${run}`,
@@ -80,7 +82,6 @@ beforeAll(async () => {
     history: 30,
     now,
   });
-  await ensureCommits2(stack);
 }, 120_000);
 
 afterAll(async () => {
