@@ -5,7 +5,8 @@ import type { DlrnClient } from '../integrations/dlrn.js';
 import { decide, type Gates, type Refusal, type Waiver } from '../domain/engine.js';
 import { fullHash } from '../domain/hash.js';
 import { summarize, type StageDecision } from '../domain/decision-summary.js';
-import { createDlrnActivities, type GatherInput, type GatherResult } from './dlrn.js';
+import type { GatherInput, GatherResult } from './dlrn.js';
+import { gather } from './dlrn-gather.js';
 import { observeDecision } from './metrics.js';
 
 export interface DecideStageInput extends GatherInput {
@@ -37,11 +38,11 @@ export function decideOn(input: DecideStageInput, gathered: GatherResult): Stage
 }
 
 export function createDecideActivities(dlrnFor: (apiUrl: string) => DlrnClient) {
-  const { gatherCandidates } = createDlrnActivities(dlrnFor);
   return {
     async decideStage(input: DecideStageInput): Promise<StageDecision> {
       const started = performance.now();
-      const gathered = await gatherCandidates(input);
+      // The summary never shows a vote's URL: not read (half the bytes DLRN sends for the votes).
+      const gathered = await gather(dlrnFor(input.apiUrl), input, { urls: false });
       const decision = decideOn(input, gathered);
       const seconds = (performance.now() - started) / 1000;
       observeDecision({ ...input, decision, targetHistory: gathered.targetHistory, seconds });

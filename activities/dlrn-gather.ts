@@ -9,6 +9,7 @@ import {
   GraphqlRefused,
   lookupCommits,
   type GraphqlVote,
+  type VoteRead,
 } from '../integrations/dlrn-graphql.js';
 import type { JobVote, PromotionRecord } from '../domain/engine.js';
 import { ErrorCode, isPromoterError, PromoterError } from '../domain/errors.js';
@@ -112,6 +113,7 @@ interface Votes {
 async function graphqlVotes(
   dlrn: DlrnClient,
   hashes: readonly [string, DlrnHash][],
+  read: VoteRead,
   builds?: Map<string, { id: number } | null>,
 ): Promise<Votes> {
   const votes: Record<string, JobVote[]> = {};
@@ -124,13 +126,14 @@ async function graphqlVotes(
     const byHash = await aggregateVotes(
       dlrn,
       aggregates.map(([, h]) => h.aggregateHash),
+      read,
     );
     for (const [key, h] of aggregates) votes[key] = byHash.get(h.aggregateHash)!.map(toJobVote);
   }
   if (commits.length > 0) {
     const found = builds ?? (await lookupBuilds(dlrn, commits));
     const ids = commits.flatMap(([key]) => (found.get(key) ? [found.get(key)!.id] : []));
-    const byId = await commitVotes(dlrn, ids);
+    const byId = await commitVotes(dlrn, ids, read);
     for (const [key] of commits) {
       const build = found.get(key);
       if (build) votes[key] = byId.get(build.id)!.map(toJobVote);
@@ -153,7 +156,7 @@ export async function votesOfMany(dlrn: DlrnClient, hashes: readonly [string, Dl
   if (hashes.length === 0) return { votes: {}, unresolved: {} };
   if (graphqlAllowed(dlrn)) {
     try {
-      return await graphqlVotes(dlrn, hashes);
+      return await graphqlVotes(dlrn, hashes, { urls: true });
     } catch (err) {
       if (!(err instanceof GraphqlRefused)) throw err;
       refuse(dlrn);
@@ -190,7 +193,15 @@ export function resetGraphqlRefusals(): void {
   refusedUntil.clear();
 }
 
-export async function gather(dlrn: DlrnClient, input: GatherInput): Promise<GatherResult> {
+/**
+ * What the engine needs for one stage. The votes' URLs are read unless `read` says otherwise: explain and the board
+ * show them, the stage's own decision never does.
+ */
+export async function gather(
+  dlrn: DlrnClient,
+  input: GatherInput,
+  read: VoteRead = { urls: true },
+): Promise<GatherResult> {
   // The target's newest rows do not depend on the window: read them alongside it.
   const targetFirst = graphqlAllowed(dlrn)
     ? dlrn.promotions({ promote_name: input.targetLabel, offset: 0, limit: TARGET_FIRST_PAGE })
@@ -199,7 +210,7 @@ export async function gather(dlrn: DlrnClient, input: GatherInput): Promise<Gath
   const window = await readWindow(dlrn, input);
   if (targetFirst !== null) {
     try {
-      return await gatherGraphql(dlrn, input, window, targetFirst);
+      return await gatherGraphql(dlrn, input, window, targetFirst, read);
     } catch (err) {
       if (!(err instanceof GraphqlRefused)) throw err;
       refuse(dlrn);
@@ -220,24 +231,46 @@ function sinceOf(rows: readonly PromotionRecord[], label: string): Record<string
 }
 
 /**
+ * When the target's current hash first reached the candidate label, if it is outside the candidate window (a
+ * force-promote, or the window moved past it): undefined when it is a candidate or the target has no hash.
+ */
+function currentSince(
+  dlrn: DlrnClient,
+  input: GatherInput,
+  hashes: readonly [string, DlrnHash][],
+  since: Record<string, number>,
+  head: PromotionRecord | undefined,
+): Promise<number | null> | undefined {
+  const headKey = head ? safeFullHash(head) : null;
+  if (headKey === null || hashes.some(([key]) => key === headKey)) return undefined;
+  return headKey in since ? Promise.resolve(since[headKey]!) : firstOnCandidate(dlrn, input, head!);
+}
+
+/**
  * The GraphQL path: the target's history in pages back to the oldest candidate build (no hash reaches a label
  * before it is built), so "was it ever on the target" needs no query per candidate; the builds and votes of all
- * newer candidates in two or three GraphQL requests.
+ * newer candidates in two or three GraphQL requests. The current hash's soak clock, when it is outside the window,
+ * is read beside them.
  */
 async function gatherGraphql(
   dlrn: DlrnClient,
   input: GatherInput,
   window: Window,
   targetFirst: Promise<Promotion[]>,
+  read: VoteRead,
 ): Promise<GatherResult> {
   const keep = ofKind(input.hashKind);
   const hashes = window.distinct.map(([key, rec]) => [key, hashFromPromotion(rec)] as [string, DlrnHash]);
   const commits = hashes.filter(([, h]) => h.kind !== 'aggregate');
-  const [builds, firstPage] = await Promise.all([
-    commits.length > 0 ? lookupBuilds(dlrn, commits) : Promise.resolve(new Map<string, null>()),
-    targetFirst,
-  ]);
+  const lookup = commits.length > 0 ? lookupBuilds(dlrn, commits) : Promise.resolve(new Map<string, null>());
+  lookup.catch(() => undefined); // awaited below
   const since = sinceOf(window.rowsRead, input.candidateLabel);
+  const firstPage = await targetFirst;
+  // The first page shows the current hash, unless every row on it is of the other hash kind.
+  const firstHead = firstPage.find(keep);
+  const clock = firstHead ? currentSince(dlrn, input, hashes, since, toRecord(firstHead)) : undefined;
+  clock?.catch(() => undefined); // awaited below
+  const builds = await lookup;
   const times = hashes.map(([key]) => builds.get(key)?.dtBuild ?? since[key] ?? null);
   const bound = Math.min(...times.filter((t): t is number => t !== null));
   const target: Promotion[] = [...firstPage];
@@ -250,16 +283,11 @@ async function gatherGraphql(
   beat('target history');
   const targetHistory = target.filter(keep).map(toRecord);
   const onTarget = new Set(targetHistory.map(safeFullHash));
-  const headKey = targetHistory[0] ? safeFullHash(targetHistory[0]) : null;
   const cut = hashes.findIndex(([key]) => onTarget.has(key));
   const newer = hashes.slice(0, cut === -1 ? hashes.length : cut);
-  const { votes, unresolved } = await graphqlVotes(dlrn, newer, builds);
+  const { votes, unresolved } = await graphqlVotes(dlrn, newer, read, builds);
   beat('votes');
-  let currentCandidateSince: number | null | undefined;
-  if (headKey !== null && !hashes.some(([key]) => key === headKey)) {
-    // The current hash is outside the candidate window (a force-promote, or the window moved past it).
-    currentCandidateSince = since[headKey] ?? (await firstOnCandidate(dlrn, input, targetHistory[0]!));
-  }
+  const currentCandidateSince = await (firstHead ? clock : currentSince(dlrn, input, hashes, since, targetHistory[0]));
   const candidateSince = Object.fromEntries(hashes.flatMap(([key]) => (key in since ? [[key, since[key]!]] : [])));
   return {
     candidatePromotions: window.records,

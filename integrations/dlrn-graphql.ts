@@ -3,6 +3,9 @@
 // read the votes, one alias per hash, many aliases per request. Every list is capped at 100 rows by DLRN, so a full
 // page is read on with offset. Any refusal (no endpoint, 501 without graphene, a schema error, a 5xx) is a
 // GraphqlRefused: the caller then reads the same thing over REST, whose semantics these queries reproduce.
+// DLRN parses, validates and resolves every node of a query in Python, field by field and row by row: the fields
+// of a row are named once in a fragment, default arguments are left out, and the votes' URLs are read only by
+// callers that show them.
 import { z } from 'zod';
 import { PromoterError } from '../domain/errors.js';
 import type { DlrnClient } from './dlrn.js';
@@ -47,9 +50,16 @@ const VoteSchema = z.object({
   ciVote: z.boolean(),
   ciInProgress: z.boolean(),
   timestamp: z.number(),
-  ciUrl: z.string().nullable(),
 });
-const VOTE_FIELDS = 'ciName ciVote ciInProgress timestamp ciUrl';
+const VoteWithUrlSchema = VoteSchema.extend({ ciUrl: z.string().nullable() });
+
+/** Which vote fields to read: the URL only for callers that show it (explain, the board). */
+export interface VoteRead {
+  urls: boolean;
+}
+const voteFragment = (type: 'CIVote' | 'CIVoteAgg', { urls }: VoteRead) =>
+  `fragment v on ${type} { ciName ciVote ciInProgress timestamp${urls ? ' ciUrl' : ''} }`;
+const COMMIT_FRAGMENT = 'fragment c on Commit { id extendedHash dtBuild }';
 
 /** A GraphQL string literal (JSON's escapes are GraphQL's). */
 const lit = (s: string) => JSON.stringify(s);
@@ -63,9 +73,9 @@ export function commitId(relayId: string): number {
   return Number(m[1]);
 }
 
-/** Runs one query of aliases a0..aN; answers each alias's rows. */
-async function aliased(dlrn: DlrnClient, fields: string[]): Promise<unknown[][]> {
-  const query = `{ ${fields.map((f, i) => `a${i}: ${f}`).join(' ')} }`;
+/** Runs one query of aliases a0..aN (with the fragment they spread); answers each alias's rows. */
+async function aliased(dlrn: DlrnClient, fields: string[], fragment: string): Promise<unknown[][]> {
+  const query = `${fragment} { ${fields.map((f, i) => `a${i}: ${f}`).join(' ')} }`;
   let res;
   try {
     res = await dlrn.graphql(query);
@@ -92,12 +102,16 @@ function parse<S extends z.ZodType>(schema: S, rows: unknown[]): z.infer<S>[] {
   });
 }
 
+/** DLRN's page arguments: offset 0 is its default; the limit stays explicit, as the paging relies on it. */
+const page = (offset: number) => `${offset > 0 ? `offset: ${offset}, ` : ''}limit: ${GRAPHQL_PAGE}`;
+
 /** Reads one list per key, in requests of ALIASES aliases, paging every list that came back full. */
 async function pagedLists<K, S extends z.ZodType>(
   dlrn: DlrnClient,
   keys: readonly K[],
   field: (key: K, offset: number) => string,
   schema: S,
+  fragment: string,
 ): Promise<Map<K, z.infer<S>[]>> {
   const out = new Map<K, z.infer<S>[]>(keys.map((k) => [k, []]));
   let todo = keys.map((key) => ({ key, offset: 0 }));
@@ -108,6 +122,7 @@ async function pagedLists<K, S extends z.ZodType>(
       const lists = await aliased(
         dlrn,
         chunk.map((t) => field(t.key, t.offset)),
+        fragment,
       );
       for (const [j, t] of chunk.entries()) {
         const rows = parse(schema, lists[j]!);
@@ -136,8 +151,9 @@ export async function lookupCommits(dlrn: DlrnClient, hashes: readonly CommitQue
     hashes,
     (h, offset) =>
       `commits(commitHash: ${lit(h.commit_hash)}, distroHash: ${lit(h.distro_hash)}, status: "SUCCESS", ` +
-      `offset: ${offset}, limit: ${GRAPHQL_PAGE}) { id extendedHash dtBuild }`,
+      `${page(offset)}) { ...c }`,
     CommitRowSchema,
+    COMMIT_FRAGMENT,
   );
   return hashes.map((h) => {
     const rows = lists.get(h)!.filter((r) => !h.extended_hash || r.extendedHash === h.extended_hash);
@@ -146,32 +162,42 @@ export async function lookupCommits(dlrn: DlrnClient, hashes: readonly CommitQue
   });
 }
 
-const toVote = (v: z.infer<typeof VoteSchema>): GraphqlVote => ({
+const toVote = (v: z.infer<typeof VoteSchema> & { ciUrl?: string | null }): GraphqlVote => ({
   job_id: v.ciName,
   success: v.ciVote,
   in_progress: v.ciInProgress,
   timestamp: v.timestamp,
-  url: v.ciUrl,
+  url: v.ciUrl ?? null,
 });
 
-/** Every vote on each build (REST's repo_status without `success`), by commit id. */
-export async function commitVotes(dlrn: DlrnClient, ids: readonly number[]): Promise<Map<number, GraphqlVote[]>> {
+/** Every vote on each build (REST's repo_status without `success`), by commit id; url null unless read. */
+export async function commitVotes(
+  dlrn: DlrnClient,
+  ids: readonly number[],
+  read: VoteRead = { urls: true },
+): Promise<Map<number, GraphqlVote[]>> {
   const lists = await pagedLists(
     dlrn,
     [...new Set(ids)],
-    (id, offset) => `civote(commitId: ${id}, offset: ${offset}, limit: ${GRAPHQL_PAGE}) { ${VOTE_FIELDS} }`,
-    VoteSchema,
+    (id, offset) => `civote(commitId: ${id}, ${page(offset)}) { ...v }`,
+    read.urls ? VoteWithUrlSchema : VoteSchema,
+    voteFragment('CIVote', read),
   );
   return new Map([...lists].map(([id, rows]) => [id, rows.map(toVote)]));
 }
 
-/** Every vote on each aggregate hash (REST's agg_status without `success`). */
-export async function aggregateVotes(dlrn: DlrnClient, hashes: readonly string[]): Promise<Map<string, GraphqlVote[]>> {
+/** Every vote on each aggregate hash (REST's agg_status without `success`); url null unless read. */
+export async function aggregateVotes(
+  dlrn: DlrnClient,
+  hashes: readonly string[],
+  read: VoteRead = { urls: true },
+): Promise<Map<string, GraphqlVote[]>> {
   const lists = await pagedLists(
     dlrn,
     [...new Set(hashes)],
-    (h, offset) => `civoteAgg(refHash: ${lit(h)}, offset: ${offset}, limit: ${GRAPHQL_PAGE}) { ${VOTE_FIELDS} }`,
-    VoteSchema,
+    (h, offset) => `civoteAgg(refHash: ${lit(h)}, ${page(offset)}) { ...v }`,
+    read.urls ? VoteWithUrlSchema : VoteSchema,
+    voteFragment('CIVoteAgg', read),
   );
   return new Map([...lists].map(([h, rows]) => [h, rows.map(toVote)]));
 }

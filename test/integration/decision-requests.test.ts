@@ -1,10 +1,11 @@
 // One stage decision at RDO scale against the real DLRN API (issue 10, P2): 100 candidates x 20 criteria, the only
 // passing hash 90 deep, production-shaped data (test/helpers/production-dlrn.ts) must take at most 8 requests. The
 // GraphQL path and the REST fallback (GraphQL refused with 404, 400, 500, 501) must decide the same, candidate by
-// candidate and job by job (on a 30 x 8 stage, so the REST runs stay cheap), and read the same votes.
+// candidate and job by job (on a 30 x 8 stage, so the REST runs stay cheap), and read the same votes. The stage's
+// own reads skip what its result never shows (the votes' URLs) and overlap the reads that do not wait for each other.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecideActivities, type DecideStageInput } from '../../activities/decide.js';
+import { createDecideActivities, decideOn, type DecideStageInput } from '../../activities/decide.js';
 import { createDlrnActivities } from '../../activities/dlrn.js';
 import { resetGraphqlRefusals, votesOfMany } from '../../activities/dlrn-gather.js';
 import { decide } from '../../domain/engine.js';
@@ -54,6 +55,34 @@ const input = (data: StageData, apiUrl: string, lookBack = data.window.length): 
   now,
 });
 
+interface Call {
+  what: 'promotions' | 'graphql';
+  arg: unknown;
+  started: number;
+  ended?: number;
+}
+
+/** Records the client's promotions and graphql calls, each with the step at which it started and ended. */
+function record(client: DlrnClient): Call[] {
+  const calls: Call[] = [];
+  let step = 0;
+  for (const what of ['promotions', 'graphql'] as const) {
+    const original = client[what].bind(client) as (arg: unknown) => Promise<unknown>;
+    Object.defineProperty(client, what, {
+      value: async (arg: unknown) => {
+        const call: Call = { what, arg, started: step++ };
+        calls.push(call);
+        try {
+          return await original(arg);
+        } finally {
+          call.ended = step++;
+        }
+      },
+    });
+  }
+  return calls;
+}
+
 /** The whole engine decision (every candidate with its jobs) over what one path gathered. */
 async function fullDecision(data: StageData, plan?: FaultPlan, lookBack?: number) {
   const { proxy, client } = await through(plan);
@@ -66,12 +95,14 @@ beforeAll(async () => {
   // commits_2.yaml brings its own row ids: loaded first, so the generated rows below never take them.
   await ensureCommits2(stack);
   const db = `sqlite:///${join(requireVar(stack.env, 'DLRN_CONFORMANCE_DIR'), 'dlrn.sqlite')}`;
+  // As the benchmark has it: the window is exactly one page, so the target's current hash (older) is not on it.
   big = await loadStageData(db, {
     tag: `p2-${run}`,
     candidates: 100,
     criteria: 20,
     passingDepth: 90,
     history: 40,
+    repromoteInWindow: false,
     now,
   });
   small = await loadStageData(db, {
@@ -101,6 +132,25 @@ describe('one stage decision on production-shaped DLRN data', () => {
     expect(decision.selectedFullHash).toBe(big.passing);
     // Every other candidate misses a job, has one failed or still in progress.
     expect((decision.counts.missing_jobs ?? 0) + (decision.counts.in_progress ?? 0)).toBe(99);
+  });
+
+  it("the stage reads no vote URL, reads the current hash's soak clock beside the votes, and decides the same", async () => {
+    const { proxy, client } = await through();
+    const calls = record(client);
+    const i = input(big, proxy.url);
+    const decision = await createDecideActivities(() => client).decideStage(i);
+    // What explain and the board read (every field), decided by the same engine.
+    const { client: full } = await through();
+    expect(decision).toEqual(decideOn(i, await createDlrnActivities(() => full).gatherCandidates(i)));
+    expect(decision.selectedFullHash).toBe(big.passing);
+    const queries = calls.filter((c) => c.what === 'graphql').map((c) => String(c.arg));
+    expect(queries.some((q) => q.includes('civote('))).toBe(true);
+    expect(queries.filter((q) => q.includes('ciUrl')).length, 'queries that read ciUrl').toBe(0);
+    // The target's current hash is older than the window: when it reached the candidate label is read by hash.
+    const soak = calls.find((c) => c.what === 'promotions' && (c.arg as { commit_hash?: string }).commit_hash);
+    const votes = calls.find((c) => String(c.arg).includes('civote('))!;
+    expect(soak).toBeDefined();
+    expect(soak!.started).toBeLessThan(votes.started);
   });
 
   it('GraphQL refused with 404 (no endpoint): the REST fallback decides the same, candidate by candidate, job by job', async () => {
