@@ -2,7 +2,9 @@
 // DLRN API of its own (PyPI dlrn 0.26.1 with graphene, 127.0.0.1:BENCH_DLRN_PORT, default 11700) holding a
 // production-shaped data set (test/helpers/production-dlrn.ts). Side by side, alternating: our decideStage activity
 // (the stage's code path) and the old promoter's request pattern through dlrnapi_client
-// (bench/old_promoter_decision.py). Requests are counted in DLRN's own access log, for both alike.
+// (bench/old_promoter_decision.py). Requests are counted in DLRN's own access log, and DLRN's CPU time is read from
+// /proc for each run, for both alike: DLRN is one Python process, so its CPU is the floor of either, and unlike
+// the wall time it barely moves when other work shares the machine.
 //   npm run bench:decision            (BENCH_RUNS=5 by default; writes bench/results/decision.json)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,6 +75,14 @@ const diff = (a: Record<string, number>, b: Record<string, number>) =>
 const total = (r: Record<string, number>) => Object.values(r).reduce((s, v) => s + v, 0);
 const settle = () => new Promise((r) => setTimeout(r, 300)); // werkzeug logs after answering
 
+let dlrnPid = 0;
+/** DLRN's CPU time so far (user + system), in ms. */
+function dlrnCpu(): number {
+  const fields = readFileSync(`/proc/${dlrnPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
+}
+const TICKS = 100; // USER_HZ on Linux
+
 /** Our decision, with each DLRN call timed (where the time goes). */
 async function ours(input: DecideStageInput) {
   resetGraphqlRefusals();
@@ -91,24 +101,38 @@ async function ours(input: DecideStageInput) {
     };
   }
   const before = logged();
+  const cpu0 = dlrnCpu();
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
   const decision = await createDecideActivities(() => client).decideStage(input);
   const seconds = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(own0);
   client.close();
   await settle();
+  const dlrnCpuMs = dlrnCpu() - cpu0;
   const requests = diff(before, logged());
-  return { seconds, requests: total(requests), byEndpoint: requests, calls, selected: decision.selectedFullHash };
+  return {
+    seconds,
+    dlrnCpuMs,
+    ownCpuMs: (own.user + own.system) / 1000,
+    requests: total(requests),
+    byEndpoint: requests,
+    calls,
+    selected: decision.selectedFullHash,
+  };
 }
 
 async function anchor(input: DecideStageInput) {
   const before = logged();
+  const cpu0 = dlrnCpu();
   const script = join(ROOT, 'bench', 'old_promoter_decision.py');
   const args = [script, URL, input.candidateLabel, input.targetLabel, String(input.lookBack), input.criteria.join(',')];
   const { stdout } = await run(DLRN_PYTHON, args);
   const out = JSON.parse(stdout) as { seconds: number; selected: string | null; evaluated: number };
   await settle();
+  const dlrnCpuMs = dlrnCpu() - cpu0;
   const requests = diff(before, logged());
-  return { ...out, requests: total(requests), byEndpoint: requests };
+  return { ...out, dlrnCpuMs, requests: total(requests), byEndpoint: requests };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -128,6 +152,7 @@ async function main() {
   });
   console.log(`data: ${JSON.stringify(data.counts)} in ${Math.round(performance.now() - t)} ms`);
   const dlrn = await startDlrn();
+  dlrnPid = dlrn.pid!;
   try {
     const input: DecideStageInput = {
       apiUrl: URL,
@@ -160,12 +185,15 @@ async function main() {
       }
       runs.push({ ours: c, anchor: b });
       console.log(
-        `run ${i + 1}: ours ${c.requests} requests ${c.seconds.toFixed(2)} s | old promoter ${b.requests} requests ` +
-          `${b.seconds.toFixed(2)} s | load ${loadavg()[0]!.toFixed(1)}`,
+        `run ${i + 1}: ours ${c.requests} requests ${c.seconds.toFixed(2)} s (DLRN CPU ${c.dlrnCpuMs} ms) | ` +
+          `old promoter ${b.requests} requests ${b.seconds.toFixed(2)} s (DLRN CPU ${b.dlrnCpuMs} ms) | ` +
+          `load ${loadavg()[0]!.toFixed(1)}`,
       );
     }
     const oursS = median(runs.map((r) => r.ours.seconds));
     const anchorS = median(runs.map((r) => r.anchor.seconds));
+    const oursCpu = median(runs.map((r) => r.ours.dlrnCpuMs));
+    const anchorCpu = median(runs.map((r) => r.anchor.dlrnCpuMs));
     const result = {
       bench: 'decision',
       what: 'one stage decision, 100 candidates x 20 criteria, the only passing hash 90 deep',
@@ -173,9 +201,19 @@ async function main() {
       data: data.counts,
       target: { requests: 8, speedupOverOldPromoter: 3 },
       summary: {
-        ours: { requests: median(runs.map((r) => r.ours.requests)), medianSeconds: oursS },
-        oldPromoter: { requests: median(runs.map((r) => r.anchor.requests)), medianSeconds: anchorS },
+        ours: {
+          requests: median(runs.map((r) => r.ours.requests)),
+          medianSeconds: oursS,
+          medianDlrnCpuMs: oursCpu,
+          medianOwnCpuMs: median(runs.map((r) => r.ours.ownCpuMs)),
+        },
+        oldPromoter: {
+          requests: median(runs.map((r) => r.anchor.requests)),
+          medianSeconds: anchorS,
+          medianDlrnCpuMs: anchorCpu,
+        },
         speedup: anchorS / oursS,
+        dlrnCpuRatio: anchorCpu / oursCpu,
       },
       runs,
     };
