@@ -4,7 +4,7 @@
 // page is read on with offset. Any refusal (no endpoint, 501 without graphene, a schema error, a 5xx) is a
 // GraphqlRefused: the caller then reads the same thing over REST, whose semantics these queries reproduce.
 // DLRN parses, validates and resolves every node of a query in Python, field by field and row by row: the fields
-// of a row are named once in a fragment, default arguments are left out, and the votes' URLs are read only by
+// of a row are named once in a fragment, offset 0 (the default) is left out, and the votes' URLs are read only by
 // callers that show them.
 import { z } from 'zod';
 import { PromoterError } from '../domain/errors.js';

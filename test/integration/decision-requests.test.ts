@@ -190,6 +190,9 @@ describe('one stage decision on production-shaped DLRN data', () => {
     for (const [key] of entries) expect(sorted(a.votes[key]!)).toEqual(sorted(b.votes[key]!));
     // commits_2.yaml's aggregate 12345678: a failed and a passed run of phase2-ci, and what other tests reported.
     const agg = (await aggregateVotes(gql, ['12345678'])).get('12345678')!;
+    // The stage's read leaves only the URLs out.
+    const bare = (await aggregateVotes(gql, ['12345678'], { urls: false })).get('12345678')!;
+    expect(sorted(bare)).toEqual(sorted(agg.map((v) => ({ ...v, url: null }))));
     const aggRest = await rest.aggStatus({ aggregate_hash: '12345678' });
     expect(agg.length).toBeGreaterThanOrEqual(2); // other tests add votes to it
     expect(sorted(agg)).toEqual(
