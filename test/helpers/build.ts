@@ -27,7 +27,13 @@ export function buildIsFresh(): boolean {
   } catch {
     return false;
   }
-  const sources = [...BUILD_SOURCES, 'scripts/build-cli.ts', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+  const sources = [
+    ...BUILD_SOURCES,
+    'scripts/build-cli.ts',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'package-lock.json',
+  ];
   return sources.every((s) => newestMtime(join(ROOT, s)) <= built);
 }
 
