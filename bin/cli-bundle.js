@@ -6,7 +6,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { constants, Script } from 'node:vm';
+import { Script } from 'node:vm';
 
 export const BUNDLE = join('dist', 'cli', 'promoter.cjs');
 
@@ -43,7 +43,6 @@ export function runBundle(file, { cacheOut } = {}) {
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData,
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (cacheOut) process.once('exit', () => writeFileSync(cacheOut, script.createCachedData()));
   const module = { exports: {}, filename: file, id: file };

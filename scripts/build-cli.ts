@@ -52,6 +52,8 @@ async function main() {
     target: 'node20',
     format: 'cjs',
     external: ['@temporalio/*'],
+    // import() becomes require(): the bundle runs as a vm.Script (bin/cli-bundle.js), which has no module loader.
+    supported: { 'dynamic-import': false },
     // The sources are ES modules: import.meta.url is the bundle's own URL (program.ts finds package.json from it).
     define: { 'import.meta.url': '__importMetaUrl' },
     banner: { js: "var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
