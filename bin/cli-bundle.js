@@ -1,8 +1,9 @@
-// The CLI as `npm run build` ships it: one CommonJS file, dist/cli/promoter.cjs (client/ and its dependencies but
-// @temporalio/*), and beside it the V8 code cache of that file (promoter.cjs.cache) and the sources it was built from
-// (inputs.json). Node 20 keeps no compile cache of its own, and compiling the modules was most of the CLI's start-up:
-// with the cache V8 skips parsing and compiling every function the build's training runs used. A cache made by
-// another Node version is rejected by V8 and the file compiles as usual (slower, same result).
+// The CLI as `npm run build` ships it (scripts/build-cli.ts): dist/cli/promoter.cjs (the program and its verbs'
+// one-line help, with commander) and dist/cli/verbs.cjs (every verb's module and its dependencies but @temporalio/*),
+// which promoter.cjs requires only when a verb runs; beside each, the V8 code cache of that file (.cache), and the
+// sources both came from (inputs.json). Node 20 keeps no compile cache of its own, and compiling the modules was most
+// of the CLI's start-up: with the cache V8 skips parsing and compiling every function the build's training runs used.
+// A cache made by another Node version is rejected by V8 and the file compiles as usual (slower, same result).
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -28,11 +29,17 @@ export function bundleState(root) {
   return { file, stale };
 }
 
+/** Each script run in this process: its exports, and whether V8 took its code cache. */
+const scripts = new Map();
+
 /**
- * Runs the bundle in this process, as Node runs a CommonJS file, with its code cache. cacheOut: write the code cache
- * there when the process exits (the build's training runs). Returns whether V8 used the code cache.
+ * Runs a bundle in this process, as Node runs a CommonJS file, with its code cache; a `require('./<name>.cjs')` in it
+ * runs that script the same way. train: when the process exits, write each script's code cache to <file>.cache.next
+ * (the build's training runs).
  */
-export function runBundle(file, { cacheOut } = {}) {
+export function runBundle(file, { train = false } = {}) {
+  const known = scripts.get(file);
+  if (known) return known.module.exports;
   let cachedData;
   try {
     cachedData = readFileSync(`${file}.cache`);
@@ -44,8 +51,17 @@ export function runBundle(file, { cacheOut } = {}) {
     filename: file,
     cachedData,
   });
-  if (cacheOut) process.once('exit', () => writeFileSync(cacheOut, script.createCachedData()));
+  if (train) process.once('exit', () => writeFileSync(`${file}.cache.next`, script.createCachedData()));
   const module = { exports: {}, filename: file, id: file };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
-  return cachedData !== undefined && !script.cachedDataRejected;
+  scripts.set(file, { module, cached: cachedData !== undefined && !script.cachedDataRejected });
+  const base = createRequire(file);
+  const require = Object.assign(
+    (id) => (/^\.\/[\w-]+\.cjs$/.test(id) ? runBundle(join(dirname(file), id), { train }) : base(id)),
+    { resolve: base.resolve, cache: base.cache },
+  );
+  script.runInThisContext()(module.exports, require, module, file, dirname(file));
+  return module.exports;
 }
+
+/** The scripts run so far whose code cache V8 did not take (none read, or rejected). */
+export const uncached = () => [...scripts].filter(([, s]) => !s.cached).map(([file]) => file);
