@@ -5,41 +5,61 @@
 // (<script>.cache) with runs that touch no service: --help, every verb's options, a release file read, and
 // report-result up to its POST (to a port nothing listens on). Each run starts from the caches the one before wrote.
 import { spawnSync } from 'node:child_process';
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { ROOT } from './sandbox/stack-env.js';
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'cli');
 const BUNDLE = join(OUT, 'promoter.cjs');
-const NOWHERE = 'http://127.0.0.1:1';
-/** What the training runs read: the sandbox's wallaby release file, its variables pointed nowhere. */
-const RELEASE = join(ROOT, 'config', 'sandbox', 'wallaby.yaml');
+/** What the training runs read: a release file shaped like the sandbox's wallaby.yaml, every address nowhere. */
+const RELEASE = `release: training
+distro_name: centos
+distro_version: 9
+api_url: \${TRAINING_DLRN_URL:-http://127.0.0.1:1/api-centos9-training}
+base_url: http://127.0.0.1:1/centos9-training/
+source_namespace: tripleotrainingcentos9
+target_namespace: tripleotraining
+latest_hashes_count: 100
+allowed_clients: registries_client,qcow_client,dlrn_client
+dry_run: false
+promotions:
+  current-tripleo:
+    candidate_label: tripleo-ci-testing
+    criteria: [periodic-job-a, periodic-job-b]
+  current-tripleo-rdo:
+    candidate_label: current-tripleo
+    criteria: [periodic-job-c]
+hash_kind: commit
+in_progress_timeout: 0s
+registries:
+  source: { url: 127.0.0.1:1, tls_verify: false }
+  targets:
+    - { name: t, url: 127.0.0.1:1, tls_verify: false, username_env: TARGET_USERNAME, password_env: TARGET_PASSWORD }
+containers: { prefix: openstack-, images: [nova-api, nova-compute, keystone] }
+image_server: { host: 127.0.0.1, port: 1, user: promoter, root: /srv, key_file_env: IMAGE_SERVER_KEY_FILE }
+schedule: { interval: 10m }
+`;
 const TRAINING_ENV = {
   PATH: process.env.PATH,
   NO_COLOR: '1',
-  DLRN_WALLABY_URL: NOWHERE,
-  DLRN_REPO_URL: NOWHERE,
-  SOURCE_REGISTRY: '127.0.0.1:1',
-  TARGET_REGISTRY: '127.0.0.1:1',
-  IMAGE_SERVER_HOST: '127.0.0.1',
-  IMAGE_SERVER_PORT: '1',
-  IMAGE_SERVER_USER: 'promoter',
-  IMAGE_SERVER_ROOT: '/srv',
   DLRNAPI_USERNAME: 'training',
   DLRNAPI_PASSWORD: 'training',
   TEMPORAL_ADDRESS: '127.0.0.1:1',
 };
-const VOTE = ['--job-id', 'periodic-tripleo-ci-centos-9-standalone-wallaby', '--info-url', 'https://ci.example.org/1'];
-VOTE.push('--commit-hash', 'a'.repeat(40), '--distro-hash', 'b'.repeat(40), '--timestamp', '1767225600');
-const TRAINING = [
-  ['--help'],
-  ['completion', 'bash'],
-  ['config', 'show', RELEASE],
-  ['report-result', '-c', RELEASE, ...VOTE, '--success', 'true'],
-  ['report-result', '-c', RELEASE, ...VOTE, '--success', 'maybe'],
-];
+const training = (release: string) => {
+  const vote = ['report-result', '-c', release, '--job-id', 'periodic-job-a', '--info-url', 'https://ci.example.org/1'];
+  vote.push('--commit-hash', 'a'.repeat(40), '--distro-hash', 'b'.repeat(40), '--timestamp', '1767225600');
+  return [
+    ['--help'],
+    ['completion', 'bash'],
+    ['config', 'show', release],
+    [...vote, '--success', 'true'],
+    [...vote, '--success', 'maybe'],
+  ];
+};
 
 /** In promoter.cjs, client/verbs.ts loads the verbs' modules from the other script, verbs.cjs. */
 const verbsScript: Plugin = {
@@ -100,11 +120,18 @@ async function main() {
   const scripts = Object.keys(result.metafile.outputs)
     .filter((f) => f.endsWith('.cjs'))
     .map((f) => join(ROOT, f));
-  for (const args of TRAINING) {
-    const r = runCli(args, '{ train: true }');
-    const written = scripts.filter((f) => existsSync(`${f}.cache.next`));
-    if (written.length === 0) throw new Error(`CLI training run ${args.join(' ')} wrote no code cache:\n${r.stderr}`);
-    for (const f of written) renameSync(`${f}.cache.next`, `${f}.cache`);
+  const scratch = mkdtempSync(join(tmpdir(), 'cli-training-'));
+  const runs = training(join(scratch, 'training.yaml'));
+  try {
+    writeFileSync(join(scratch, 'training.yaml'), RELEASE);
+    for (const args of runs) {
+      const r = runCli(args, '{ train: true }');
+      const written = scripts.filter((f) => existsSync(`${f}.cache.next`));
+      if (written.length === 0) throw new Error(`CLI training run ${args.join(' ')} wrote no code cache:\n${r.stderr}`);
+      for (const f of written) renameSync(`${f}.cache.next`, `${f}.cache`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   // Both scripts, each with its cache: V8 must take them (else the training was for nothing).
   const check = runCli(['help', 'report-result'], '{}', 'if (uncached().length) process.exitCode = 3;');
@@ -113,7 +140,7 @@ async function main() {
   const sizes = scripts.map((f) => `${relative(ROOT, f)} ${kib(f)} KiB + cache ${kib(`${f}.cache`)} KiB`);
   console.log(
     `CLI bundle: ${sizes.join(', ')} (${inputs.length} sources, ${Math.round(bundled - t0)} ms; ` +
-      `${TRAINING.length} training runs, ${Math.round(performance.now() - bundled)} ms)`,
+      `${runs.length} training runs, ${Math.round(performance.now() - bundled)} ms)`,
   );
 }
 

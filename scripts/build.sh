@@ -8,7 +8,7 @@ cd "$ROOT"
 SOURCES=(domain workflows activities integrations worker client bin scripts/build-cli.ts tsconfig.json tsconfig.build.json
   package-lock.json)
 BUNDLE=dist/workflow-bundle.js
-CLI=dist/cli/promoter.cjs.cache # written last
+CLI=dist/cli/promoter.cjs.cache # written by the last step, the CLI bundle's training
 fresh() { [ -f "$1" ] && [ -z "$(find "${SOURCES[@]}" -newer "$1" -print -quit)" ]; }
 if fresh "$BUNDLE" && fresh "$CLI"; then
   log "build: dist/ is up to date"

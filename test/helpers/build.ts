@@ -7,7 +7,7 @@ import { ROOT } from '../../scripts/sandbox/stack-env.js';
 
 export const BUILD_SOURCES = ['domain', 'workflows', 'activities', 'integrations', 'worker', 'client', 'bin'];
 export const BUILT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
-/** The CLI bundle's code cache: the last file scripts/build-cli.ts writes. */
+/** A code cache of the CLI bundle: written at the end of the build (scripts/build-cli.ts trains it last). */
 export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'promoter.cjs.cache');
 export const COMPILED_WORKER = join(ROOT, 'dist', 'worker', 'main.js');
 
