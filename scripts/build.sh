@@ -5,8 +5,8 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-SOURCES=(domain workflows activities integrations worker client bin scripts/build-cli.ts tsconfig.json tsconfig.build.json
-  package-lock.json)
+SOURCES=(domain workflows activities integrations worker client bin scripts/build-cli.ts tsconfig.json
+  tsconfig.build.json package-lock.json)
 BUNDLE=dist/workflow-bundle.js
 CLI=dist/cli/promoter.cjs.cache # written by the last step, the CLI bundle's training
 fresh() { [ -f "$1" ] && [ -z "$(find "${SOURCES[@]}" -newer "$1" -print -quit)" ]; }
