@@ -3,7 +3,8 @@
 // which promoter.cjs requires only when a verb runs; beside each, the V8 code cache of that file (.cache), and the
 // sources both came from (inputs.json). Node 20 keeps no compile cache of its own, and compiling the modules was most
 // of the CLI's start-up: with the cache V8 skips parsing and compiling every function the build's training runs used.
-// A cache made by another Node version is rejected by V8 and the file compiles as usual (slower, same result).
+// V8 rejects a cache made by another Node version or under other V8 flags (NODE_OPTIONS=--max-old-space-size=… is
+// one): the file then compiles as usual (slower, same result).
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -43,7 +43,7 @@ const Options = z.object({
  * Runs `load` once the process's next HTTP request has been written to its socket (or at loaded(), if that has not
  * happened by then). cancel() stops watching for the request.
  */
-export function onceSent<T>(load: () => Promise<T>) {
+function onceSent<T>(load: () => Promise<T>) {
   let loading: Promise<T> | undefined;
   const start = () => {
     loading ??= load();
