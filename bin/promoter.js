@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `promoter` executable. Runs the CLI bundle that `npm run build` writes (bin/cli-bundle.js) when it is newer than
 // every source it was built from; otherwise, in a checkout with the dev dependencies, the TypeScript sources through
-// tsx, like `npm run promoter` (slower to start, never out of date). Without tsx (a production install) the bundle
-// runs whatever the file times say.
+// tsx, like `npm run promoter` (slower to start, never out of date). Without tsx or the sources (a production
+// install) the bundle runs whatever the file times say.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleState, runBundle } from './cli-bundle.js';
@@ -10,7 +11,9 @@ import { bundleState, runBundle } from './cli-bundle.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = bundleState(root);
 
+/** tsx, when this checkout has it and the sources. */
 function tsx() {
+  if (!existsSync(join(root, 'client', 'main.ts'))) return null;
   try {
     return import.meta.resolve('tsx');
   } catch {

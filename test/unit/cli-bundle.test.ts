@@ -83,6 +83,14 @@ describe('bin/promoter.js', () => {
     expect(promoter('--version')).toMatchObject({ code: 0, out: 'bundle --version' });
   });
 
+  it('with tsx but without the sources (dist/ shipped alone) runs the bundle even when it looks stale', () => {
+    build();
+    withTsx();
+    write('domain/a.ts', 'export const a = 2;\n', new Date());
+    rmSync(join(root, 'client'), { recursive: true });
+    expect(promoter('--version')).toMatchObject({ code: 0, out: 'bundle --version' });
+  });
+
   it('without a build: the sources through tsx, or one clear error when there is no tsx either', () => {
     expect(promoter('x')).toMatchObject({ code: 1, out: '' });
     expect(promoter('x').err).toBe(
