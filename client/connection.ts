@@ -3,7 +3,12 @@
 // set it is the local dev server on 127.0.0.1:7233, namespace "default".
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { loadClientConnectConfig } from '@temporalio/envconfig';
+import { createRequire } from 'node:module';
+
+/** Read on first use, not at start: it loads @temporalio/common, which a CLI verb's first request does not need. */
+const envconfig = () =>
+  createRequire(import.meta.url)('@temporalio/envconfig') as typeof import('@temporalio/envconfig');
 
 export const DEFAULT_TASK_QUEUE = 'rdo-promoter';
 
@@ -15,7 +20,7 @@ export interface TemporalSettings {
 }
 
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
-  const cfg = loadClientConnectConfig({
+  const cfg = envconfig().loadClientConnectConfig({
     overrideEnvVars: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
   });
   const address = cfg.connectionOptions.address ?? '127.0.0.1:7233';

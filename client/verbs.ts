@@ -9,8 +9,14 @@ export interface VerbModule {
 
 type Loader = () => Promise<VerbModule>;
 
-const controls: Loader = () => import('./commands/controls.js');
-const dlrnReads: Loader = () => import('./commands/dlrn-reads.js');
+type Modules = typeof import('./commands/index.js');
+/** A verb module's loader: one function per module (verbs sharing a module share it, so it registers once). */
+const load =
+  (name: keyof Modules): Loader =>
+  () =>
+    import('./commands/index.js').then((m) => m[name]());
+const controls = load('controls');
+const dlrnReads = load('dlrnReads');
 
 /** One line per top-level verb, the text its module gives the command too. */
 export const ABOUT = {
@@ -40,10 +46,10 @@ export const ABOUT = {
 export type Verb = keyof typeof ABOUT;
 
 export const VERBS: Record<Verb, Loader> = {
-  status: () => import('./commands/status.js'),
-  explain: () => import('./commands/explain.js'),
-  promote: () => import('./commands/promote.js'),
-  'force-promote': () => import('./commands/force-promote.js'),
+  status: load('status'),
+  explain: load('explain'),
+  promote: load('promote'),
+  'force-promote': load('forcePromote'),
   approve: controls,
   unapprove: controls,
   hold: controls,
@@ -53,14 +59,14 @@ export const VERBS: Record<Verb, Loader> = {
   waive: controls,
   unwaive: controls,
   'clear-refusal': controls,
-  history: () => import('./commands/history.js'),
-  schedule: () => import('./commands/schedule.js'),
-  'report-result': () => import('./commands/report-result.js'),
+  history: load('history'),
+  schedule: load('schedule'),
+  'report-result': load('reportResult'),
   promotions: dlrnReads,
   'repo-status': dlrnReads,
-  shadow: () => import('./commands/shadow.js'),
-  config: () => import('./commands/config.js'),
-  completion: () => import('./commands/completion.js'),
+  shadow: load('shadow'),
+  config: load('config'),
+  completion: load('completion'),
 };
 
 export const isVerb = (name: string | undefined): name is Verb => name !== undefined && Object.hasOwn(VERBS, name);

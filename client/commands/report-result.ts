@@ -3,6 +3,8 @@
 // It never waits for a worker (CI jobs run it with or without one up): the evaluation is a signal-with-start, which
 // the Temporal server accepts alone and keeps in the controller's history until a worker runs it.
 import type { Command } from 'commander';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { ABOUT } from '../verbs.js';
 import { z } from 'zod';
 import { DlrnClient } from '../../integrations/dlrn.js';
@@ -37,6 +39,28 @@ const Options = z.object({
   json: z.boolean().optional(),
 });
 
+/**
+ * Runs `load` once the process's next HTTP request has been written to its socket (or at loaded(), if that has not
+ * happened by then). cancel() stops watching for the request.
+ */
+function onceSent<T>(load: () => Promise<T>) {
+  let loading: Promise<T> | undefined;
+  const start = () => {
+    loading ??= load();
+    loading.catch(() => undefined); // awaited by loaded()
+  };
+  const onRequest = (message: unknown) => {
+    unsubscribe(CHANNEL, onRequest);
+    (message as { request: ClientRequest }).request.once('finish', start);
+  };
+  subscribe(CHANNEL, onRequest);
+  return {
+    cancel: () => unsubscribe(CHANNEL, onRequest),
+    loaded: (): Promise<T> => (start(), loading!),
+  };
+}
+const CHANNEL = 'http.client.request.start';
+
 export function register(program: Command): void {
   program
     .command('report-result')
@@ -62,26 +86,6 @@ export function register(program: Command): void {
         if (!byAgg && !(o.commitHash && o.distroHash))
           throw usage('--commit-hash and --distro-hash: both are required (or --agg-hash)');
         const cfg = oneConfig(o.releaseConfig, undefined, o.release);
-        const common = {
-          job_id: o.jobId,
-          url: o.infoUrl,
-          timestamp: o.timestamp,
-          success: o.success,
-          notes: o.notes ?? '',
-        };
-        // The Temporal client loads while DLRN records the vote (DLRN hashes the password first).
-        const controller = import('../controller.js');
-        controller.catch(() => undefined); // awaited below when the vote needs an evaluation
-        const vote = await DlrnClient.fromEnv(cfg.apiUrl).reportResult(
-          byAgg
-            ? { ...common, aggregate_hash: o.aggHash! }
-            : {
-                ...common,
-                commit_hash: o.commitHash!,
-                distro_hash: o.distroHash!,
-                ...(o.extendedHash ? { extended_hash: o.extendedHash } : {}),
-              },
-        );
         const labels = cfg.promotions
           .filter(
             (p) =>
@@ -89,9 +93,33 @@ export function register(program: Command): void {
               Object.values(p.alternativeCriteria).some((alts) => alts.includes(o.jobId)),
           )
           .map((p) => p.targetLabel);
-        if (o.success && labels.length > 0) {
+        const evaluate = o.success && labels.length > 0;
+        const common = {
+          job_id: o.jobId,
+          url: o.infoUrl,
+          timestamp: o.timestamp,
+          success: o.success,
+          notes: o.notes ?? '',
+        };
+        const client = DlrnClient.fromEnv(cfg.apiUrl);
+        // The Temporal client (~100 ms of CPU to load) loads while DLRN records the vote (DLRN hashes the password
+        // first), and only once the vote is on the wire: loaded sooner, it would hold the POST back.
+        const controller = evaluate ? onceSent(() => import('../controller.js')) : null;
+        const vote = await client
+          .reportResult(
+            byAgg
+              ? { ...common, aggregate_hash: o.aggHash! }
+              : {
+                  ...common,
+                  commit_hash: o.commitHash!,
+                  distro_hash: o.distroHash!,
+                  ...(o.extendedHash ? { extended_hash: o.extendedHash } : {}),
+                },
+          )
+          .finally(() => controller?.cancel());
+        if (controller) {
           try {
-            const { signalEvaluate } = await controller;
+            const { signalEvaluate } = await controller.loaded();
             await signalEvaluate(cfg.release, cfg.distro, { reason: `report-result ${o.jobId}`, labels });
           } catch (err) {
             throw new Error(
@@ -101,9 +129,9 @@ export function register(program: Command): void {
             );
           }
         }
-        if (o.json) return printJson({ vote, evaluated: o.success ? labels : [] });
+        if (o.json) return printJson({ vote, evaluated: evaluate ? labels : [] });
         printJson(vote);
-        if (o.success && labels.length) {
+        if (evaluate) {
           console.error(`evaluation of ${labels.join(', ')} queued in the release controller`);
           console.error(link(releaseWorkflowId(cfg.release, cfg.distro)));
         }

@@ -5,9 +5,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
 
-export const BUILD_SOURCES = ['domain', 'workflows', 'activities', 'integrations', 'worker', 'client'];
+export const BUILD_SOURCES = ['domain', 'workflows', 'activities', 'integrations', 'worker', 'client', 'bin'];
 export const BUILT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
-export const COMPILED_CLI = join(ROOT, 'dist', 'client', 'main.js');
+/** A code cache of the CLI bundle: written at the end of the build (scripts/build-cli.ts trains it last). */
+export const BUILT_CLI = join(ROOT, 'dist', 'cli', 'promoter.cjs.cache');
 export const COMPILED_WORKER = join(ROOT, 'dist', 'worker', 'main.js');
 
 function newestMtime(path: string): number {
@@ -22,11 +23,17 @@ function newestMtime(path: string): number {
 export function buildIsFresh(): boolean {
   let built: number;
   try {
-    built = statSync(BUILT_BUNDLE).mtimeMs;
+    built = Math.min(statSync(BUILT_BUNDLE).mtimeMs, statSync(BUILT_CLI).mtimeMs);
   } catch {
     return false;
   }
-  const sources = [...BUILD_SOURCES, 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+  const sources = [
+    ...BUILD_SOURCES,
+    'scripts/build-cli.ts',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'package-lock.json',
+  ];
   return sources.every((s) => newestMtime(join(ROOT, s)) <= built);
 }
 
