@@ -31,6 +31,7 @@ import {
 import { breakdown } from './lib/breakdown.js';
 import { historyCounts } from './lib/history-counts.js';
 import { summarizeDir } from './lib/cpu-profile.js';
+import { PROCESS_SETTINGS } from '../worker/tuning.js';
 import { connectClient, temporalSettings } from '../client/connection.js';
 import { cpuSecondsOf, mb, memoryOf, minorFaultsOf, rssSampler, stopAll } from './lib/procs.js';
 import { memoryBreakdown, memoryProbe } from './lib/memory-breakdown.js';
@@ -84,11 +85,8 @@ async function main() {
   };
   const profDir = join(STATE, 'prof');
   const memLog = join(STATE, 'memory.jsonl');
-  const nodeArgs = [
-    '--require',
-    memoryProbe,
-    ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-  ];
+  const extraArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = ['--require', memoryProbe, ...extraArgs];
   if (process.env.BENCH_CPU_PROF === '1') nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
   // BENCH_WORKER_ENV="K=V ..." sets variables for the worker only (e.g. GLIBC_TUNABLES, for an A/B run).
   const workerEnv = Object.fromEntries(
@@ -181,6 +179,11 @@ async function main() {
     releaseDoneSeconds: { p50: done.length ? pct(done, 0.5) / 1000 : null, max: totalMs / 1000 },
     triggerCliSeconds: Number((trigger.ms / 1000).toFixed(2)),
     workerRssMb: { beforeRun: mb(rssBefore), peakDuringRun: mb(peakRunKb), lifetimePeakVmHWM: mb(hwmKb) },
+    // What the worker process ran with: the deploy files' settings (worker/tuning.ts) and any A/B override.
+    workerProcess: {
+      nodeArgs: [...PROCESS_SETTINGS.nodeOptions, ...extraArgs],
+      env: { ...PROCESS_SETTINGS.env, ...workerEnv },
+    },
     workerMemory: memoryBreakdown(memLog, t0, tEnd),
     workerMinorFaults,
     cpuSecondsDuringRun: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Number(v.toFixed(1))])),
