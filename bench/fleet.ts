@@ -31,7 +31,7 @@ import {
 import { breakdown } from './lib/breakdown.js';
 import { historyCounts } from './lib/history-counts.js';
 import { summarizeDir } from './lib/cpu-profile.js';
-import { PROCESS_SETTINGS } from '../worker/tuning.js';
+import { applyV8Flags, PROCESS_SETTINGS } from '../worker/tuning.js';
 import { connectClient, temporalSettings } from '../client/connection.js';
 import { cpuSecondsOf, mb, memoryOf, minorFaultsOf, rssSampler, stopAll } from './lib/procs.js';
 import { memoryBreakdown, memoryProbe } from './lib/memory-breakdown.js';
@@ -183,6 +183,7 @@ async function main() {
     workerProcess: {
       nodeArgs: [...PROCESS_SETTINGS.nodeOptions, ...extraArgs],
       env: { ...PROCESS_SETTINGS.env, ...workerEnv },
+      v8FlagsSetByWorker: applyV8Flags({}, extraArgs, () => {}),
     },
     workerMemory: memoryBreakdown(memLog, t0, tEnd),
     workerMinorFaults,

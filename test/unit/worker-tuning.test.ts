@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TUNING, missingProcessSettings, PROCESS_SETTINGS, workerTuning } from '../../worker/tuning.js';
+import {
+  applyV8Flags,
+  DEFAULT_TUNING,
+  missingProcessSettings,
+  PROCESS_SETTINGS,
+  workerTuning,
+} from '../../worker/tuning.js';
 
 describe('worker tuning', () => {
   it('keeps a 50-release fleet cached: every controller, pass, stage and promotion alive at once fits', () => {
@@ -61,5 +67,17 @@ describe('worker process settings', () => {
       ]),
     ).toEqual([]);
     expect(missingProcessSettings({ MALLOC_MMAP_THRESHOLD_: '131072' }, [])).toEqual(['--max-semi-space-size=8']);
+  });
+});
+
+describe('V8 flags the worker sets on itself', () => {
+  it('sets each flag at start unless the command line or NODE_OPTIONS gives it', () => {
+    const set: string[] = [];
+    expect(applyV8Flags({}, [], (f) => set.push(f))).toEqual(['--heap-growing-percent=50']);
+    expect(set).toEqual(['--heap-growing-percent=50']);
+    set.length = 0;
+    expect(applyV8Flags({}, ['--heap-growing-percent=20'], (f) => set.push(f))).toEqual([]);
+    expect(applyV8Flags({ NODE_OPTIONS: '--heap-growing-percent=30' }, [], (f) => set.push(f))).toEqual([]);
+    expect(set).toEqual([]);
   });
 });
