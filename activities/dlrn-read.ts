@@ -84,7 +84,13 @@ export function hashQuery(h: DlrnHash) {
   };
 }
 
+/**
+ * The label's newest row of this kind. DLRN looks up each row's commit, so a head asks for one row: promote and
+ * promote-batch put the aggregate on the newest row they write. Only a component row on top needs the page.
+ */
 export async function head(dlrn: DlrnClient, label: string, kind: 'commit' | 'aggregate'): Promise<Promotion | null> {
-  const page = await dlrn.promotions({ promote_name: label, limit: kind === 'aggregate' ? 100 : 1 });
+  const newest = await dlrn.promotions({ promote_name: label, limit: 1 });
+  if (kind === 'commit' || newest.length === 0 || ofKind(kind)(newest[0]!)) return newest.find(ofKind(kind)) ?? null;
+  const page = await dlrn.promotions({ promote_name: label, limit: 100 });
   return page.find(ofKind(kind)) ?? null;
 }

@@ -2,7 +2,7 @@
 // signal-with-start (a Schedule can only start workflows); a promotion asks the controller for holds right before
 // the DLRN commit; a new controller recovers the controls its terminated predecessor kept in its memo.
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { QueryRejectedError, WorkflowClient, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { releaseWorkflowId } from '../domain/promotion.js';
 import {
   evaluateSignal,
@@ -36,19 +36,21 @@ export function createTemporalActivities(clientFor: () => Promise<Client>) {
       return { workflowId: handle.workflowId, runId: handle.signaledRunId };
     },
 
-    /** The controller's controls for one label, asked right before the DLRN commit; no controller means no hold. */
+    /**
+     * The controller's controls for one label, asked right before the DLRN commit (every promotion): one query.
+     * No controller means no hold.
+     */
     async checkControls({ release, distro, label }: ReleaseRef & { label: string }): Promise<GateAnswer> {
-      const client = await clientFor();
-      const handle = client.workflow.getHandle(releaseWorkflowId(release, distro));
+      const handle = openOnly(await clientFor()).getHandle(releaseWorkflowId(release, distro));
       try {
-        const d = await handle.describe();
-        // A controller that is not running answers no query; the holds it kept in its memo still stand (a fresh
-        // run takes them over).
-        if (d.status.name !== 'RUNNING') return { hold: holdIn(d.memo?.controls as Controls | undefined, label) };
         return await handle.query(gateQuery, label);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return { hold: null };
-        throw err;
+        if (!(err instanceof QueryRejectedError)) throw err;
+        // A controller that is not running answers no query; the holds it kept in its memo still stand (a fresh
+        // run takes them over).
+        const d = await handle.describe();
+        return { hold: holdIn(d.memo?.controls as Controls | undefined, label) };
       }
     },
 
@@ -70,6 +72,18 @@ export function createTemporalActivities(clientFor: () => Promise<Client>) {
       return best?.controls ?? null;
     },
   };
+}
+
+const openOnlyClients = new WeakMap<Client, WorkflowClient>();
+/** Queries through it are refused by the server when the workflow is closed (instead of replaying it on a worker). */
+function openOnly(client: Client): WorkflowClient {
+  let c = openOnlyClients.get(client);
+  if (!c) {
+    const { namespace, identity } = client.options;
+    c = new WorkflowClient({ connection: client.connection, namespace, identity, queryRejectCondition: 'NOT_OPEN' });
+    openOnlyClients.set(client, c);
+  }
+  return c;
 }
 
 /** The hold on a label in a controller's memo of controls, if any. */

@@ -4,7 +4,9 @@
 // over its life including start-up), CPU seconds per component, and every DLRN request per tick (a counting proxy
 // in front of each DLRN).
 //   npm run bench:fleet        (BENCH_RELEASES=50, BENCH_PORT_BASE=13000, BENCH_DLRN_ROUNDS=DLRN's default,
-//                               BENCH_CPU_PROF=1 writes a worker CPU profile, BENCH_OUT=<name> names the JSON)
+//                               BENCH_CPU_PROF=1 profiles the worker's threads, BENCH_OUT=<name> names the JSON,
+//                               BENCH_WORKER_NODE_ARGS="--max-semi-space-size=4" adds node flags to the worker,
+//                               BENCH_WORKER_ENV="GLIBC_TUNABLES=..." variables)
 // Everything runs on its own ports (base+233 Temporal, base+600.. DLRN, base+700.. proxies) and state dir
 // (.stack/bench-fleet); the stack profiles of the sandbox and the tests are never touched.
 import { randomBytes } from 'node:crypto';
@@ -27,8 +29,12 @@ import {
   type Seen,
 } from './lib/dlrn-fleet.js';
 import { breakdown } from './lib/breakdown.js';
+import { historyCounts } from './lib/history-counts.js';
+import { summarizeDir } from './lib/cpu-profile.js';
+import { applyV8Flags, PROCESS_SETTINGS } from '../worker/tuning.js';
 import { connectClient, temporalSettings } from '../client/connection.js';
-import { cpuSecondsOf, mb, memoryOf, rssSampler, stopAll } from './lib/procs.js';
+import { cpuSecondsOf, mb, memoryOf, minorFaultsOf, rssSampler, stopAll } from './lib/procs.js';
+import { memoryBreakdown, memoryProbe } from './lib/memory-breakdown.js';
 
 const N = Number(process.env.BENCH_RELEASES ?? 50);
 const BASE = Number(process.env.BENCH_PORT_BASE ?? 13000);
@@ -78,8 +84,22 @@ async function main() {
     PROMOTER_LOG_LEVEL: 'WARN',
   };
   const profDir = join(STATE, 'prof');
-  const nodeArgs = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
-  const worker = await startWorker(env, join(STATE, 'worker.log'), nodeArgs);
+  const memLog = join(STATE, 'memory.jsonl');
+  const extraArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = ['--require', memoryProbe, ...extraArgs];
+  if (process.env.BENCH_CPU_PROF === '1') nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+  // BENCH_WORKER_ENV="K=V ..." sets variables for the worker only (e.g. GLIBC_TUNABLES, for an A/B run).
+  const workerEnv = Object.fromEntries(
+    (process.env.BENCH_WORKER_ENV ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  const worker = await startWorker(
+    { ...env, ...workerEnv, BENCH_MEM_LOG: memLog },
+    join(STATE, 'worker.log'),
+    nodeArgs,
+  );
   await promoter(['schedule', 'create', '--by', 'bench'], env);
   const setupMs = performance.now() - t;
   console.error(
@@ -94,18 +114,21 @@ async function main() {
     temporal: cpuSecondsOf(temporal.pid),
     dlrn: perInst.reduce((a, i) => a + cpuSecondsOf(i.proc!.pid), 0),
   };
+  const faults0 = minorFaultsOf(worker.pid);
   const sampler = rssSampler(worker.pid);
   const t0 = Date.now();
   const trigger = await promoter(['schedule', 'trigger', '--by', 'bench'], env);
   while (doneAt.size < N && Date.now() - t0 < TIMEOUT_MS) await new Promise((r) => setTimeout(r, 50));
   const totalMs = Math.max(...[...doneAt.values()].map((d) => d - t0), 0);
   const peakRunKb = sampler.stop();
+  const tEnd = Date.now();
   const cpu = {
     worker: cpuSecondsOf(worker.pid) - cpu0.worker,
     temporal: cpuSecondsOf(temporal.pid) - cpu0.temporal,
     dlrn: perInst.reduce((a, i) => a + cpuSecondsOf(i.proc!.pid), 0) - cpu0.dlrn,
   };
   const { hwmKb } = memoryOf(worker.pid);
+  const workerMinorFaults = minorFaultsOf(worker.pid) - faults0;
 
   // Every label of every release at the newest hash? (read from DLRN directly, not through the counting proxies)
   const missing: string[] = [];
@@ -131,6 +154,7 @@ async function main() {
   const slowest = [...doneAt.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? releases[0]!;
   const client = await connectClient(temporalSettings({ ...process.env, ...env }));
   const slowBreakdown = await breakdown(client, `\`Release\` = '${slowest}'`, [`release/${slowest}/centos9`]);
+  const temporalWork = await historyCounts(client, N);
   await client.connection.close();
   const timeline = perInst
     .find((i) => i.release === slowest)!
@@ -155,6 +179,14 @@ async function main() {
     releaseDoneSeconds: { p50: done.length ? pct(done, 0.5) / 1000 : null, max: totalMs / 1000 },
     triggerCliSeconds: Number((trigger.ms / 1000).toFixed(2)),
     workerRssMb: { beforeRun: mb(rssBefore), peakDuringRun: mb(peakRunKb), lifetimePeakVmHWM: mb(hwmKb) },
+    // What the worker process ran with: the deploy files' settings (worker/tuning.ts) and any A/B override.
+    workerProcess: {
+      nodeArgs: [...PROCESS_SETTINGS.nodeOptions, ...extraArgs],
+      env: { ...PROCESS_SETTINGS.env, ...workerEnv },
+      v8FlagsSetByWorker: applyV8Flags({}, extraArgs, () => {}),
+    },
+    workerMemory: memoryBreakdown(memLog, t0, tEnd),
+    workerMinorFaults,
     cpuSecondsDuringRun: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Number(v.toFixed(1))])),
     dlrnRequests: {
       total: counts.reduce((a, b) => a + b, 0),
@@ -162,15 +194,17 @@ async function main() {
       authenticatedPosts: posts,
       byEndpoint,
     },
+    temporalWork,
     slowest: { release: slowest, breakdown: slowBreakdown, requestTimeline: join(STATE, 'timeline.txt') },
     targets: { allDoneSeconds: 30, workerRssMb: 300 },
   };
+  for (const p of proxies) p.close();
+  await stopAll(); // the worker writes its CPU profiles as it exits
+  const profiled = process.env.BENCH_CPU_PROF === '1' ? { workerCpuProfile: summarizeDir(profDir) } : {};
   const out = join(ROOT, 'bench', 'results', `${process.env.BENCH_OUT ?? 'fleet'}.json`);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result, null, 2));
-  for (const p of proxies) p.close();
-  await stopAll();
+  writeFileSync(out, `${JSON.stringify({ ...result, ...profiled }, null, 2)}\n`);
+  console.log(JSON.stringify({ ...result, ...profiled }, null, 2));
   if (missing.length || doneAt.size < N) process.exitCode = 1;
 }
 

@@ -7,7 +7,7 @@ import { createActivities, type Activities } from '../activities/index.js';
 import { temporalSettings } from '../client/connection.js';
 import { shutdownOptions, workflowSource } from './production.js';
 import { deploymentOptions, setCurrentVersion, versioningSettings } from './versioning.js';
-import { tuningOptions } from './tuning.js';
+import { applyV8Flags, missingProcessSettings, tuningOptions } from './tuning.js';
 import { installTelemetry } from './telemetry.js';
 import { healthFromEnv, type HealthServer } from './health.js';
 
@@ -24,6 +24,13 @@ export async function runWorker(
   const source = options.workflowBundle || options.workflowsPath ? undefined : workflowSource();
   const shutdown = shutdownOptions();
   if (source) Runtime.instance().logger.info(source.description);
+  applyV8Flags(); // before Worker.create starts the workflow thread
+  const missing = missingProcessSettings();
+  if (missing.length > 0) {
+    Runtime.instance().logger.info(
+      `worker process started without ${missing.join(' ')}: its RSS grows more under load (see worker/tuning.ts)`,
+    );
+  }
   const connection = await NativeConnection.connect(settings.connectionOptions);
   let health: HealthServer | null = null;
   try {

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
 import { CHAIN, jobsOf } from './dlrn-fleet.js';
 import { startProc, waitFor, type Proc } from './procs.js';
+import { PROCESS_SETTINGS } from '../../worker/tuning.js';
 import { readFileSync } from 'node:fs';
 
 const run = promisify(execFile);
@@ -57,9 +58,11 @@ export function workerCommand(): { args: string[]; build: string } {
   return { args: ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], build: 'tsx worker/main.ts' };
 }
 
+/** The worker as the deploy files start it (PROCESS_SETTINGS); env and nodeArgs come after, so they can override. */
 export async function startWorker(env: NodeJS.ProcessEnv, log: string, nodeArgs: string[] = []): Promise<Proc> {
   const { args } = workerCommand();
-  const p = startProc('worker', process.execPath, [...nodeArgs, ...args], { ...process.env, ...env }, log);
+  const argv = [...PROCESS_SETTINGS.nodeOptions, ...nodeArgs, ...args];
+  const p = startProc('worker', process.execPath, argv, { ...process.env, ...PROCESS_SETTINGS.env, ...env }, log);
   await waitFor('worker', async () => readFileSync(log, 'utf8').includes('worker running'), 180_000);
   return p;
 }

@@ -62,15 +62,25 @@ export function memoryOf(pid: number): { hwmKb: number; rssKb: number } {
 }
 
 const TICKS = 100; // USER_HZ on Linux
-/** User + system CPU seconds a process (not its children) has used. */
-export function cpuSecondsOf(pid: number): number {
+/** /proc/<pid>/stat from the field after the command name (state) on; empty when the process is gone. */
+function statFields(pid: number): string[] {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return [];
   }
+}
+
+/** User + system CPU seconds a process (not its children) has used. */
+export function cpuSecondsOf(pid: number): number {
+  const fields = statFields(pid);
+  return fields.length ? (Number(fields[11]) + Number(fields[12])) / TICKS : 0;
+}
+
+/** Minor page faults of a process: each is a page the kernel handed it (and zeroed), so they count memory churn. */
+export function minorFaultsOf(pid: number): number {
+  return Number(statFields(pid)[7] ?? 0);
 }
 
 /** Samples RSS every intervalMs until stopped: the peak seen over the window it ran (not the process lifetime). */

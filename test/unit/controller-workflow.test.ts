@@ -151,10 +151,17 @@ describe('release controller workflow', () => {
       // Placed while the pass runs: the saga's checkControls before the DLRN commit sees it.
       const ack = await handle.executeUpdate(m.holdUpdate, { args: [{ label: 'current-tripleo', ...who }] });
       expect(ack).toEqual({ entry: expect.objectContaining({ action: 'hold', label: 'current-tripleo' }) });
+      // Every promotion asks this before its DLRN commit: one request to Temporal, the query (no describe first).
+      const service = env.client.connection.workflowService;
+      const describes = vi.spyOn(service, 'describeWorkflowExecution');
+      const queries = vi.spyOn(service, 'queryWorkflow');
       expect(await t.checkControls({ release, distro: DISTRO, label: 'current-tripleo' })).toEqual({
         hold: { by: 'op', why: 'test' },
       });
       expect(await t.checkControls({ release, distro: DISTRO, label: 'tripleo-ci-testing' })).toEqual({ hold: null });
+      expect([describes.mock.calls.length, queries.mock.calls.length]).toEqual([0, 2]);
+      describes.mockRestore();
+      queries.mockRestore();
       await running;
       // A controller that is not running answers no query: its memo's holds still stand.
       await handle.terminate('operator terminated it');

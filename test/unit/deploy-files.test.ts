@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
 import { shutdownOptions } from '../../worker/production.js';
+import { PROCESS_SETTINGS } from '../../worker/tuning.js';
 
 const DEPLOY = join(ROOT, 'config', 'deploy');
 const UNIT = join(DEPLOY, 'rdo-promoter-worker.service');
@@ -44,7 +45,9 @@ const seconds = (v: string) => Number(/^(\d+)s?$/.exec(v)?.[1] ?? NaN);
 describe('systemd unit', () => {
   const unit = parseUnit(readFileSync(UNIT, 'utf8'));
   const service = unit.Service!;
-  const env = new Map(service.Environment!.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  // Environment=NAME=value or Environment="NAME=value with spaces"
+  const assignments = service.Environment!.map((e) => e.replace(/^"(.*)"$/, '$1'));
+  const env = new Map(assignments.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
   const envFile = parseEnv(readFileSync(ENV_FILE, 'utf8'));
 
   it('passes systemd-analyze verify with no warning', () => {
@@ -82,6 +85,11 @@ describe('systemd unit', () => {
     expect(env.get('NODE_ENV')).toBe('production');
     expect(env.get('NODE_OPTIONS')).toMatch(/--max-old-space-size=\d+/);
     expect(service.User![0]).not.toMatch(/^(root|0)$/);
+  });
+
+  it('starts the worker with its process settings (malloc, young generation: worker/tuning.ts)', () => {
+    for (const [name, value] of Object.entries(PROCESS_SETTINGS.env)) expect(env.get(name)).toBe(value);
+    expect(env.get('NODE_OPTIONS')!.split(' ')).toEqual(expect.arrayContaining([...PROCESS_SETTINGS.nodeOptions]));
   });
 
   it('reads every secret from a credential file, never from the environment file', () => {
@@ -141,7 +149,14 @@ describe('Containerfile (static: no container engine here)', () => {
     expect(JSON.parse(args(final, 'CMD')[0]!)).toEqual(['node', 'dist/worker/main.js']);
     const env = args(final, 'ENV').join(' ');
     expect(env).toMatch(/NODE_ENV=production/);
-    expect(env).toMatch(/NODE_OPTIONS=--max-old-space-size=\d+/);
+    expect(env).toMatch(/NODE_OPTIONS="?--max-old-space-size=\d+/);
+  });
+
+  it('starts the worker with its process settings (malloc, young generation: worker/tuning.ts)', () => {
+    const env = args(final, 'ENV').join(' ');
+    for (const [name, value] of Object.entries(PROCESS_SETTINGS.env)) expect(env).toContain(`${name}=${value}`);
+    const nodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(env)?.[1]?.split(' ') ?? [];
+    expect(nodeOptions).toEqual(expect.arrayContaining([...PROCESS_SETTINGS.nodeOptions]));
   });
 
   it('copies only files the repository has, and builds every source directory the compiled code needs', () => {
