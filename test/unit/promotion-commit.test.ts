@@ -101,6 +101,14 @@ describe('a DLRN-only promotion', () => {
     expect(h.world.rows(LABEL, neu)).toBe(1);
   });
 
+  it("DLRN refusing previous-<label>'s item (the current hash) fails it: not the candidate's refusal", async () => {
+    const message = `DLRN refused moving previous-${LABEL} to ${old}, what ${LABEL} holds now: 410 purged; nothing moved`;
+    h.world.before.commitDlrnLabel = fail('DlrnPreviousRefused', message, { nonRetryable: true });
+    const { type, result } = await failedResult(await dlrnOnly());
+    expect(type).toBe('PromotionFailed');
+    expect(result).toMatchObject({ outcome: 'failed-undone', error: { step: 'dlrn', type: 'DlrnPreviousRefused' } });
+  });
+
   it('force-promote and rollback (no respectHolds) do not ask for holds', async () => {
     h.world.hold = { by: 'alice', why: 'infra outage' };
     const r = await (await h.start({ kinds: ['dlrn'] })).result();
