@@ -27,7 +27,7 @@ import {
   type DlrnInstance,
   type Seen,
 } from './lib/dlrn-fleet.js';
-import { stopAll } from './lib/procs.js';
+import { cpuSecondsOf, stopAll } from './lib/procs.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 22);
 const WARMUP = 2;
@@ -60,7 +60,7 @@ async function main() {
   const pwFile = join(STATE, 'secrets', 'dlrnapi_password');
   writeFileSync(pwFile, password, { mode: 0o600 });
   const inst: DlrnInstance = { release: RELEASE, port: BASE + 600, dir: join(STATE, 'dlrn', RELEASE) };
-  await startTemporal(BASE + 233, STATE);
+  const temporal = await startTemporal(BASE + 233, STATE);
   const fixture = p1Fixture(await passwordHash(password, ROUNDS));
   await startFleet([inst], () => fixture);
   const seen: Seen[] = [];
@@ -74,7 +74,7 @@ async function main() {
     DLRNAPI_PASSWORD_FILE: pwFile,
     PROMOTER_LOG_LEVEL: 'WARN',
   };
-  await startWorker(env, join(STATE, 'worker.log'));
+  const worker = await startWorker(env, join(STATE, 'worker.log'));
   const client = await connectClient(temporalSettings({ ...process.env, ...env }));
   const controller = client.workflow.getHandle(`release/${RELEASE}/centos9`);
 
@@ -101,7 +101,16 @@ async function main() {
   const runs = [];
   /** The last run's window: from DLRN's answer to the vote to the label's move. */
   let lastWindow = { from: 0, to: 0 };
+  // CPU seconds per process over the timed runs: steadier than latency on a loaded machine. DLRN's includes the
+  // bench's own 3 raw POSTs per run.
+  const cpuNow = () => ({
+    worker: cpuSecondsOf(worker.pid),
+    temporal: cpuSecondsOf(temporal.pid),
+    dlrn: cpuSecondsOf(inst.proc!.pid),
+  });
+  let cpu0 = cpuNow();
   for (let i = 0; i < RUNS + WARMUP; i++) {
+    if (i === WARMUP) cpu0 = cpuNow();
     const c = fixture.commits[FIRST + i]!;
     const posts = [
       await rawPost('promote', {
@@ -160,6 +169,13 @@ async function main() {
     }
   }
   const timed = runs.slice(WARMUP);
+  const cpu1 = cpuNow();
+  const cpuPerRun = Object.fromEntries(
+    (Object.keys(cpu1) as (keyof typeof cpu1)[]).map((k) => [
+      k,
+      Number(((cpu1[k] - cpu0[k]) / timed.length).toFixed(3)),
+    ]),
+  );
   const col = (k: keyof (typeof timed)[number]) => timed.map((r) => r[k]);
   const summary = (xs: number[]) => ({
     p50: pct(xs, 0.5),
@@ -194,6 +210,7 @@ async function main() {
     },
     dlrnRequestsPerRun: summary(col('dlrnRequests')),
     dlrnGetsPerRun: summary(col('dlrnGets')),
+    cpuSecondsPerRun: cpuPerRun,
     promotePostsPerRun: summary(col('promotePosts')),
     allPassesBreakdown: lastPass,
     lastRunTimeline: await timeline(client, lastRun, lastWindow.from, lastWindow.to),
