@@ -16,7 +16,7 @@ import { connectClient, temporalSettings } from '../client/connection.js';
 import { ROOT } from '../scripts/sandbox/stack-env.js';
 import { statusQuery } from '../workflows/contract.js';
 import { cliBuild, promoter, startTemporal, startWorker, workerCommand, writeReleaseFile } from './lib/bench-stack.js';
-import { breakdown, timeline } from './lib/breakdown.js';
+import { breakdown, signalTimes, timeline } from './lib/breakdown.js';
 import {
   countingProxy,
   fleetFixture,
@@ -158,6 +158,11 @@ async function main() {
       dlrnGets: path.filter((s) => s.method === 'GET').length,
       promotePosts: promotePosts.length,
       cliExitMs: Math.round(cliMs),
+      voteAnsweredAt: voteReq.at,
+      labelPostSentAt: moved.start,
+      // Filled in after the runs from the controller's history: when its signal arrived.
+      cliVoteToSignalMs: 0,
+      signalToLabelPostMs: 0,
     });
     console.error(`run ${i}: ${JSON.stringify(runs[runs.length - 1])}`);
     lastWindow = { from: voteReq.at, to: movedAt };
@@ -167,6 +172,14 @@ async function main() {
       if (!st.running && st.pendingEvaluations === 0) break;
       await sleep(50);
     }
+  }
+  // The worker's own share: from the controller's signal to the label's POST leaving (the CLI signals after the vote).
+  const signals = await signalTimes(client, controller.workflowId);
+  for (const r of runs) {
+    const at = signals.find((t) => t >= r.voteAnsweredAt && t <= r.labelPostSentAt);
+    if (at === undefined) continue;
+    r.cliVoteToSignalMs = at - r.voteAnsweredAt;
+    r.signalToLabelPostMs = r.labelPostSentAt - at;
   }
   const timed = runs.slice(WARMUP);
   const cpu1 = cpuNow();
@@ -207,6 +220,9 @@ async function main() {
       cliToVoteSentMs: summary(col('cliToVoteSentMs')),
       dlrnPostsInPathMs: summary(col('dlrnPostsInPathMs')),
       workerMs: summary(col('workerMs')),
+      /** workerMs = the CLI's signal after DLRN answered its vote + the worker from the signal to the label's POST. */
+      cliVoteToSignalMs: summary(col('cliVoteToSignalMs')),
+      signalToLabelPostMs: summary(col('signalToLabelPostMs')),
     },
     dlrnRequestsPerRun: summary(col('dlrnRequests')),
     dlrnGetsPerRun: summary(col('dlrnGets')),

@@ -124,3 +124,14 @@ export async function timeline(
   }
   return rows.sort((a, b) => a[0] - b[0]).map(([t, s]) => `+${t - from}ms ${s}`);
 }
+
+/** When a workflow ID received its signals (epoch ms, sorted), over all its runs (continue-as-new included). */
+export async function signalTimes(client: Client, workflowId: string): Promise<number[]> {
+  const times: number[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    for (const e of (await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory()).events ?? []) {
+      if (e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) times.push(ms(e));
+    }
+  }
+  return times.sort((a, b) => a - b);
+}
