@@ -11,9 +11,7 @@ import {
   executeChild,
   isCancellation,
   makeContinueAsNewFunc,
-  patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -44,14 +42,10 @@ export interface ControllerInput {
   continueAsNewAt?: number;
 }
 
-const actOptions = {
+const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_CODES] },
-};
-const acts = proxyActivities<Activities>(actOptions);
-/** Reading the worker's release file needs no other worker: run where the controller runs, in the same task. */
-const local = proxyLocalActivities<Activities>(actOptions);
-export const CONFIG_LOCAL_PATCH = 'controller-config-local';
+});
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -109,8 +103,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
     });
   };
   const loadConfig = async (): Promise<ReleaseConfig> => {
-    const load = patched(CONFIG_LOCAL_PATCH) ? local.loadReleaseConfig : acts.loadReleaseConfig;
-    const { config, version } = await load({ release, distro });
+    const { config, version } = await acts.loadReleaseConfig({ release, distro });
     s.configLoaded(version);
     persist();
     notifier.configure(config);
