@@ -61,13 +61,15 @@ export function defaultDeps(): ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps = defaultDeps()) {
+  const temporal = createTemporalActivities(deps.temporalClient);
   return withFailures({
     ...createDlrnActivities(deps.dlrnFor),
     ...createDecideActivities(deps.dlrnFor),
-    ...createDlrnPromoteActivities(deps.dlrnFor, deps.repoFor),
+    // The DLRN commit asks the controller for holds itself, with its reads right before the POST.
+    ...createDlrnPromoteActivities(deps.dlrnFor, deps.repoFor, { holdOf: temporal.checkControls }),
     ...createQcowActivities({ sftpFor: deps.sftpFor }),
     ...createContainerActivities({ registryFor: deps.registryFor }),
-    ...createTemporalActivities(deps.temporalClient),
+    ...temporal,
     ...createShadowActivities(deps.dlrnFor),
     ...createConfigActivities(deps.configDir),
     ...createNotifyActivities(),

@@ -3,9 +3,11 @@
 // same run, DLRN's own cost: 3 authenticated POSTs sent with a raw HTTP client (the candidate's promote to
 // tripleo-ci-testing and two votes, which also set up the run), since DLRN hashes the password on every POST.
 //   npm run bench:p1           (BENCH_PORT_BASE=14000, BENCH_DLRN_ROUNDS=DLRN's default)
-// The latency is from spawning `node bin/promoter.js report-result` to DLRN's answer to the label's promote POST,
-// as a counting proxy in front of DLRN sees it; the JSON splits it into CLI (spawn → vote POST sent), DLRN (the
-// vote POST and the two promote POSTs) and worker (the rest: signal → controller → stage → decide → promotion).
+// The latency is from spawning `node bin/promoter.js report-result` to DLRN's answer to the POST that moved the label
+// (a promote, or a promote-batch whose last item is the label), as a counting proxy in front of DLRN sees it; the
+// JSON splits it into CLI (spawn → vote POST sent), DLRN (the vote POST and the promote POSTs in the path) and worker
+// (the rest: signal → controller → stage → decide → promotion). Two overheads: over the issue's anchor (the bench's
+// own 3 raw POSTs) and, strictly, over the DLRN POST time actually in the path.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -14,7 +16,7 @@ import { connectClient, temporalSettings } from '../client/connection.js';
 import { ROOT } from '../scripts/sandbox/stack-env.js';
 import { statusQuery } from '../workflows/contract.js';
 import { cliBuild, promoter, startTemporal, startWorker, workerCommand, writeReleaseFile } from './lib/bench-stack.js';
-import { breakdown } from './lib/breakdown.js';
+import { breakdown, signalTimes, timeline } from './lib/breakdown.js';
 import {
   countingProxy,
   fleetFixture,
@@ -25,7 +27,7 @@ import {
   type DlrnInstance,
   type Seen,
 } from './lib/dlrn-fleet.js';
-import { stopAll } from './lib/procs.js';
+import { cpuSecondsOf, stopAll } from './lib/procs.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 22);
 const WARMUP = 2;
@@ -58,7 +60,7 @@ async function main() {
   const pwFile = join(STATE, 'secrets', 'dlrnapi_password');
   writeFileSync(pwFile, password, { mode: 0o600 });
   const inst: DlrnInstance = { release: RELEASE, port: BASE + 600, dir: join(STATE, 'dlrn', RELEASE) };
-  await startTemporal(BASE + 233, STATE);
+  const temporal = await startTemporal(BASE + 233, STATE);
   const fixture = p1Fixture(await passwordHash(password, ROUNDS));
   await startFleet([inst], () => fixture);
   const seen: Seen[] = [];
@@ -72,7 +74,7 @@ async function main() {
     DLRNAPI_PASSWORD_FILE: pwFile,
     PROMOTER_LOG_LEVEL: 'WARN',
   };
-  await startWorker(env, join(STATE, 'worker.log'));
+  const worker = await startWorker(env, join(STATE, 'worker.log'));
   const client = await connectClient(temporalSettings({ ...process.env, ...env }));
   const controller = client.workflow.getHandle(`release/${RELEASE}/centos9`);
 
@@ -97,7 +99,18 @@ async function main() {
   });
 
   const runs = [];
+  /** The last run's window: from DLRN's answer to the vote to the label's move. */
+  let lastWindow = { from: 0, to: 0 };
+  // CPU seconds per process over the timed runs: steadier than latency on a loaded machine. DLRN's includes the
+  // bench's own 3 raw POSTs per run.
+  const cpuNow = () => ({
+    worker: cpuSecondsOf(worker.pid),
+    temporal: cpuSecondsOf(temporal.pid),
+    dlrn: cpuSecondsOf(inst.proc!.pid),
+  });
+  let cpu0 = cpuNow();
   for (let i = 0; i < RUNS + WARMUP; i++) {
+    if (i === WARMUP) cpu0 = cpuNow();
     const c = fixture.commits[FIRST + i]!;
     const posts = [
       await rawPost('promote', {
@@ -129,19 +142,30 @@ async function main() {
       await sleep(10);
     const cliMs = (await cli).ms;
     if (!moved) throw new Error(`run ${i}: current-tripleo did not move within 120 s`);
-    const voteReq = seen.find((s) => s.endpoint === '/api/report_result')!;
-    const promotePosts = seen.filter((s) => s.endpoint === '/api/promote');
-    const dlrnInPath = voteReq.at - voteReq.start + promotePosts.reduce((a, s) => a + (s.at - s.start), 0);
+    // Only what the label waited for: the pass goes on down the chain once it moved.
+    const movedAt = moved.at;
+    const path = seen.filter((s) => s.at <= movedAt);
+    const voteReq = path.find((s) => s.endpoint === '/api/report_result')!;
+    const promotePosts = path.filter((s) => s.method === 'POST' && s.endpoint.startsWith('/api/promote'));
+    const promoteMs = promotePosts.reduce((a, s) => a + (s.at - s.start), 0);
     runs.push({
       latencyMs: moved.at - t0,
       dlrnPostsMs: Math.round(posts.reduce((a, b) => a + b, 0)),
       cliToVoteSentMs: voteReq.start - t0,
-      dlrnPostsInPathMs: dlrnInPath,
-      workerMs: moved.at - voteReq.at - promotePosts.reduce((a, s) => a + (s.at - s.start), 0),
-      dlrnRequests: seen.length,
+      dlrnPostsInPathMs: voteReq.at - voteReq.start + promoteMs,
+      workerMs: moved.at - voteReq.at - promoteMs,
+      dlrnRequests: path.length,
+      dlrnGets: path.filter((s) => s.method === 'GET').length,
+      promotePosts: promotePosts.length,
       cliExitMs: Math.round(cliMs),
+      voteAnsweredAt: voteReq.at,
+      labelPostSentAt: moved.start,
+      // Filled in after the runs from the controller's history: when its signal arrived.
+      cliVoteToSignalMs: 0,
+      signalToLabelPostMs: 0,
     });
     console.error(`run ${i}: ${JSON.stringify(runs[runs.length - 1])}`);
+    lastWindow = { from: voteReq.at, to: movedAt };
     // The pass goes on down the chain after the label moved: let it end before the next run.
     for (let w = 0; w < 600; w++) {
       const st = await controller.query(statusQuery);
@@ -149,7 +173,22 @@ async function main() {
       await sleep(50);
     }
   }
+  // The worker's own share: from the controller's signal to the label's POST leaving (the CLI signals after the vote).
+  const signals = await signalTimes(client, controller.workflowId);
+  for (const r of runs) {
+    const at = signals.find((t) => t >= r.voteAnsweredAt && t <= r.labelPostSentAt);
+    if (at === undefined) continue;
+    r.cliVoteToSignalMs = at - r.voteAnsweredAt;
+    r.signalToLabelPostMs = r.labelPostSentAt - at;
+  }
   const timed = runs.slice(WARMUP);
+  const cpu1 = cpuNow();
+  const cpuPerRun = Object.fromEntries(
+    (Object.keys(cpu1) as (keyof typeof cpu1)[]).map((k) => [
+      k,
+      Number(((cpu1[k] - cpu0[k]) / timed.length).toFixed(3)),
+    ]),
+  );
   const col = (k: keyof (typeof timed)[number]) => timed.map((r) => r[k]);
   const summary = (xs: number[]) => ({
     p50: pct(xs, 0.5),
@@ -158,7 +197,12 @@ async function main() {
     max: Math.max(...xs),
   });
   const overhead = timed.map((r) => r.latencyMs - r.dlrnPostsMs);
+  const strictOverhead = timed.map((r) => r.latencyMs - r.dlrnPostsInPathMs);
   const lastPass = await breakdown(client, `\`Release\` = '${RELEASE}'`);
+  const lastRun = [{ workflowId: controller.workflowId }];
+  for await (const w of client.workflow.list({ query: `\`Release\` = '${RELEASE}'` })) {
+    if (w.startTime.getTime() >= lastWindow.from && w.startTime.getTime() <= lastWindow.to) lastRun.push(w);
+  }
   const result = {
     benchmark: 'report-result to label moved (P1)',
     when: new Date().toISOString(),
@@ -170,13 +214,22 @@ async function main() {
     latencyMs: summary(col('latencyMs')),
     dlrnThreePostsMs: summary(col('dlrnPostsMs')),
     overDlrnPostsMs: summary(overhead),
+    /** Latency minus the DLRN POST time in the path (the vote and the promote POSTs the label waited for). */
+    overDlrnPostsInPathMs: summary(strictOverhead),
     split: {
       cliToVoteSentMs: summary(col('cliToVoteSentMs')),
       dlrnPostsInPathMs: summary(col('dlrnPostsInPathMs')),
       workerMs: summary(col('workerMs')),
+      /** workerMs = the CLI's signal after DLRN answered its vote + the worker from the signal to the label's POST. */
+      cliVoteToSignalMs: summary(col('cliVoteToSignalMs')),
+      signalToLabelPostMs: summary(col('signalToLabelPostMs')),
     },
     dlrnRequestsPerRun: summary(col('dlrnRequests')),
+    dlrnGetsPerRun: summary(col('dlrnGets')),
+    cpuSecondsPerRun: cpuPerRun,
+    promotePostsPerRun: summary(col('promotePosts')),
     allPassesBreakdown: lastPass,
+    lastRunTimeline: await timeline(client, lastRun, lastWindow.from, lastWindow.to),
     targets: { p50OverDlrnMs: 400, p99OverDlrnMs: 1500 },
     raw: runs,
   };

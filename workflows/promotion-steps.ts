@@ -130,6 +130,29 @@ export async function checkHold(t: Target): Promise<{ by: string; why: string } 
   return answer.hold;
 }
 
+/** The DLRN commit with its guard (the label still at expectedCurrent) and, for stages, the hold check. */
+export async function commitDlrn(
+  t: Target,
+  candidateLabel: string,
+  createPrevious: boolean,
+  expectedCurrent: string | null,
+  respectHolds?: boolean,
+) {
+  return dlrnCommit.commitDlrnLabel.executeWithOptions({ summary: `DLRN: ${t.label} → ${t.hash}` }, [
+    {
+      apiUrl: t.cfg.apiUrl,
+      baseUrl: t.cfg.baseUrl,
+      hash: t.dlrnHash,
+      candidateLabel,
+      label: t.label,
+      createPrevious,
+      expectedCurrent,
+      ...(respectHolds ? { holdsOf: t.where } : {}),
+    },
+  ]);
+}
+
+/** The DLRN commit of promotions started before the commit guard (see COMMIT_GUARDED_PATCH). */
 export async function promoteDlrn(t: Target, candidateLabel: string, createPrevious: boolean) {
   return dlrnCommit.promoteDlrnLabel.executeWithOptions({ summary: `DLRN: ${t.label} → ${t.hash}` }, [
     {
@@ -206,11 +229,13 @@ export async function compensate(list: Compensation[]): Promise<{ restored: stri
 /**
  * After the promotion: DLRN, every registry and the image server agree on the hash. A read that still fails after
  * its retries is a warning (the promotion happened; we could not look), a disagreement is a problem, by name.
+ * `dlrnHead`: the label's head as the DLRN step saw it after its POST (undefined: read it).
  */
 export async function verifyAll(
   t: Target,
   kinds: ArtifactKind[],
   digests: Record<string, string>,
+  dlrnHead?: string | null,
 ): Promise<{ problems: string[]; unread: string[] }> {
   const problems: string[] = [];
   const unread: string[] = [];
@@ -224,7 +249,7 @@ export async function verifyAll(
   await Promise.all([
     kinds.includes('dlrn') &&
       look(`DLRN ${t.label}`, async () => {
-        const now = await labelHead(t);
+        const now = dlrnHead !== undefined ? dlrnHead : await labelHead(t);
         if (now !== t.hash) problems.push(`DLRN ${t.label} is ${now ?? '(none)'}`);
       }),
     kinds.includes('containers') &&

@@ -86,3 +86,52 @@ export async function breakdown(client: Client, query: string, alsoIds: string[]
   }
   return b;
 }
+
+/**
+ * One pass hop by hop: every event of the given workflow runs between `from` and `to` (epoch ms), in time order, as
+ * "+<ms> <workflow type> <event> [<activity or child type>]". Shows which hop the time between a signal and a
+ * label's move goes to (workflow tasks waiting or running, activities, child starts).
+ */
+export async function timeline(
+  client: Client,
+  runs: { workflowId: string; runId?: string }[],
+  from: number,
+  to: number,
+): Promise<string[]> {
+  const rows: [number, string][] = [];
+  for (const r of runs) {
+    const handle = client.workflow.getHandle(r.workflowId, r.runId);
+    const type = (await handle.describe()).type;
+    const byId = new Map<number, Event>();
+    for (const e of (await handle.fetchHistory()).events ?? []) {
+      byId.set(Number(e.eventId), e);
+      const t = ms(e);
+      if (t < from || t > to) continue;
+      const scheduled =
+        e.activityTaskStartedEventAttributes?.scheduledEventId ??
+        e.activityTaskCompletedEventAttributes?.scheduledEventId;
+      const what =
+        e.activityTaskScheduledEventAttributes?.activityType?.name ??
+        byId.get(Number(scheduled))?.activityTaskScheduledEventAttributes?.activityType?.name ??
+        e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name ??
+        e.childWorkflowExecutionStartedEventAttributes?.workflowType?.name ??
+        e.childWorkflowExecutionCompletedEventAttributes?.workflowType?.name ??
+        e.markerRecordedEventAttributes?.markerName ??
+        '';
+      const name = T[e.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(e.eventType);
+      rows.push([t, `${type} ${name}${what ? ` ${what}` : ''}`]);
+    }
+  }
+  return rows.sort((a, b) => a[0] - b[0]).map(([t, s]) => `+${t - from}ms ${s}`);
+}
+
+/** When a workflow ID received its signals (epoch ms, sorted), over all its runs (continue-as-new included). */
+export async function signalTimes(client: Client, workflowId: string): Promise<number[]> {
+  const times: number[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    for (const e of (await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory()).events ?? []) {
+      if (e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) times.push(ms(e));
+    }
+  }
+  return times.sort((a, b) => a - b);
+}

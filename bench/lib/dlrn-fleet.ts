@@ -181,12 +181,28 @@ export interface Seen {
   /** /api/<endpoint> without the query. */
   endpoint: string;
   status: number;
+  /** The label a promote moved: a promote-batch's last item (previous-<label> goes first in the same batch). */
   promoteName?: string;
+  /** Every label a promote or promote-batch moved, in order. */
+  promoteNames?: string[];
+}
+
+/** The labels a promote (one object) or promote-batch (an array, the moved label last) body moves. */
+export function promoteNamesOf(body: string): string[] {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    return [parsed]
+      .flat()
+      .map((i) => (i as { promote_name?: unknown } | null)?.promote_name)
+      .filter((n): n is string => typeof n === 'string');
+  } catch {
+    return []; // not JSON: counted without a label
+  }
 }
 
 /**
  * A counting proxy per DLRN: forwards everything, records every request (method, endpoint, status, and for POST
- * /api/promote the label), and calls onPromote after DLRN answered a promote.
+ * /api/promote and /api/promote-batch the labels), and calls onPromote after DLRN answered a promote.
  */
 export function countingProxy(listenPort: number, upstreamPort: number, seen: Seen[], onPromote?: (s: Seen) => void) {
   const agent = new http.Agent({ keepAlive: true });
@@ -210,11 +226,8 @@ export function countingProxy(listenPort: number, upstreamPort: number, seen: Se
               status: ur.statusCode ?? 0,
             };
             if (s.method === 'POST' && s.endpoint.startsWith('/api/promote')) {
-              try {
-                s.promoteName = (JSON.parse(body.toString()) as { promote_name?: string }).promote_name;
-              } catch {
-                // not JSON: counted without a label
-              }
+              s.promoteNames = promoteNamesOf(body.toString());
+              s.promoteName = s.promoteNames.at(-1);
             }
             seen.push(s);
             if (s.promoteName) onPromote?.(s);

@@ -214,6 +214,27 @@ export class FakeWorld {
         w.promote(label, hash);
         return { promoted: true, previous: before ? fullHash(before.hash) : null, warnings: [] };
       },
+      // The guarded commit: the guard and the hold (none here, as checkControls) with the reads, then one batch.
+      async commitDlrnLabel({ hash, label, createPrevious, expectedCurrent }) {
+        w.fault('commitDlrnLabel');
+        const wanted = fullHash(hash);
+        const before = w.head(label);
+        const current = before ? fullHash(before.hash) : null;
+        if (current === wanted) {
+          const already = Context.current().info.attempt === 1;
+          return { promoted: false, previous: null, warnings: [], head: current, already };
+        }
+        if (current !== expectedCurrent) {
+          throw ApplicationFailure.nonRetryable(
+            `${label} moved from ${expectedCurrent} to ${current}`,
+            'LabelMovedError',
+          );
+        }
+        if (createPrevious && before) w.promote(`previous-${label}`, before.hash);
+        w.posts.push({ label, fullHash: wanted, runId: runId() });
+        w.promote(label, hash);
+        return { promoted: true, previous: current, warnings: [], head: wanted };
+      },
       async verifyContainerImages({ fullHash: fh, images }) {
         w.fault('verifyContainerImages');
         const digests = Object.fromEntries(images.map((i) => [i, w.tags.get(`source/${i}:${fh}`) ?? '']));

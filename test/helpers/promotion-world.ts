@@ -11,6 +11,7 @@ import { fullHash, type CommitHash } from '../../domain/hash.js';
 export type FakeName =
   | 'labelHeads'
   | 'promoteDlrnLabel'
+  | 'commitDlrnLabel'
   | 'verifyContainerImages'
   | 'containerTagsAt'
   | 'promoteContainerImages'
@@ -107,6 +108,8 @@ export class World {
   readonly links: Record<string, string>;
   readonly qcowDirs = new Set<string>();
   hold: { by: string; why: string } | null = null;
+  /** How often the DLRN step asked the controller for a hold (commitDlrnLabel's holdsOf). */
+  holdsAsked = 0;
   readonly events: string[] = [];
   readonly before: Partial<Record<FakeName, Fault>> = {};
   readonly after: Partial<Record<FakeName, Fault>> = {};
@@ -185,6 +188,33 @@ function fakeActivities(w: World): FakeActivities {
         (w.dlrn[input.label] ??= []).push(wanted);
         w.events.push(`dlrn ${input.label} -> ${wanted}`);
         return { promoted: true, previous: current, warnings: [] };
+      }),
+    // As activities/dlrn-promote.ts: reads (and the hold), then previous-<label> and the label in one batch.
+    commitDlrnLabel: (input) =>
+      w.run('commitDlrnLabel', () => {
+        const wanted = fullHash(input.hash);
+        const current = w.head(input.label);
+        const prevLabel = `previous-${input.label}`;
+        const hold = input.holdsOf ? (w.holdsAsked++, w.hold) : null;
+        if (current === wanted) {
+          const already = Context.current().info.attempt === 1;
+          return { promoted: false, previous: w.head(prevLabel), warnings: [], head: current, already };
+        }
+        if (current !== input.expectedCurrent) {
+          throw ApplicationFailure.create({
+            type: 'LabelMovedError',
+            nonRetryable: true,
+            message: `${input.label} moved from ${input.expectedCurrent} to ${current} since the promotion was decided`,
+          });
+        }
+        if (hold) return { promoted: false, previous: null, warnings: [], head: current, held: hold };
+        if (input.createPrevious && current && w.head(prevLabel) !== current) {
+          (w.dlrn[prevLabel] ??= []).push(current);
+          w.events.push(`dlrn ${prevLabel} -> ${current}`);
+        }
+        (w.dlrn[input.label] ??= []).push(wanted);
+        w.events.push(`dlrn ${input.label} -> ${wanted}`);
+        return { promoted: true, previous: current, warnings: [], head: wanted };
       }),
     verifyContainerImages: ({ fullHash: hash, images, source }) =>
       w.run('verifyContainerImages', () => {

@@ -152,7 +152,12 @@ describe('wallaby controls', () => {
         args: [{ label: CT, hash, kinds: ['dlrn'], ...who }],
       });
       expect(r.outcome).toBe('promoted');
-      expect(r.steps.filter((s) => s.state === 'skipped').map((s) => s.step)).toEqual(['containers', 'images']);
+      // DLRN only: the DLRN step reads the label itself, right before its POST.
+      expect(r.steps.filter((s) => s.state === 'skipped').map((s) => s.step)).toEqual([
+        'guard',
+        'containers',
+        'images',
+      ]);
       expect((await dlrnHeads(cfg, [CT]))[CT]).toBe(hashOf(key));
     });
   });

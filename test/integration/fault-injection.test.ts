@@ -248,7 +248,7 @@ describe('permanent refusals fail fast, with one clear message, nothing moved', 
     const label = moving().label;
     const refuse = {
       method: 'POST',
-      path: /^\/api\/promote$/,
+      path: /^\/api\/promote(-batch)?$/,
       match: new RegExp(`"promote_name":"${label}"`),
       status: 403,
       body: `{"message": "Invalid promote_name ${label}"}`,
@@ -263,8 +263,8 @@ describe('permanent refusals fail fast, with one clear message, nothing moved', 
         message: expect.stringMatching(new RegExp(`403 Invalid promote_name ${label}`)),
       }),
     ]);
-    // previous-<label> moved and was put back; the label got no row; artifacts restored.
-    expect(Object.keys(r.rows).every((k) => k.startsWith(`wallaby previous-${label} `))).toBe(true);
+    // previous-<label> and the label were one batch, refused whole: no row at all; artifacts restored.
+    expect(r.rows).toEqual({});
     expect(r.agree).toEqual([]);
     expect(r.seconds).toBeLessThan(30);
     expect(dlrnProxy.wallaby.counts().refused).toBeGreaterThan(0);

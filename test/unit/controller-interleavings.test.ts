@@ -55,7 +55,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({
     op: fc.constant('fault' as const),
     activity: fc.constantFrom(
-      'promoteDlrnLabel',
+      'commitDlrnLabel',
       'promoteContainerImages',
       'promoteQcowImages',
       'gatherCandidates',

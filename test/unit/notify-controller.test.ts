@@ -114,7 +114,7 @@ it('a pass that promotes sends one promoted event per label moved, one approval 
 it('a promotion DLRN refuses for good sends one failed event with its cause', async () => {
   const world = new FakeWorld();
   world.build(['tripleo-ci-testing']);
-  world.faults.set('promoteDlrnLabel', ['terminal']);
+  world.faults.set('commitDlrnLabel', ['terminal']);
   await withController(
     world,
     async ({ handle, sent }) => {

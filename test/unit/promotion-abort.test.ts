@@ -55,7 +55,7 @@ it('abort during containers: the in-flight retag stops first, then the tags are 
 it('abort while the DLRN commit is in flight: DLRN completes and nothing is undone', async () => {
   const w = h.world;
   const post = gate(w.events, 'dlrn');
-  w.before.promoteDlrnLabel = post.fault;
+  w.before.commitDlrnLabel = post.fault;
   const handle = await h.start();
   await post.reached;
   await handle.cancel();

@@ -34,7 +34,7 @@ const agreeAt = (w: World, hash: string) => ({
 describe('the DLRN commit point', () => {
   it('a DLRN step that fails after DLRN took the hash is done, not undone (label re-read)', async () => {
     // Every attempt fails after the POST (answer lost, then 5xx): the first one inserted the row.
-    h.world.after.promoteDlrnLabel = fail('DlrnUnavailableError', 'DLRN answered 503 after the write');
+    h.world.after.commitDlrnLabel = fail('DlrnUnavailableError', 'DLRN answered 503 after the write');
     const r = await (await h.start()).result();
     expect(r.outcome).toBe('promoted');
     expect(r.warnings.join()).toMatch(/DLRN step failed .* is at/);
@@ -44,7 +44,7 @@ describe('the DLRN commit point', () => {
   });
 
   it('a terminal DLRN refusal ends refused: artifacts put back, error recorded, PromotionRefused', async () => {
-    h.world.before.promoteDlrnLabel = fail('DlrnRefused', '403 Invalid promote_name', { nonRetryable: true });
+    h.world.before.commitDlrnLabel = fail('DlrnRefused', '403 Invalid promote_name', { nonRetryable: true });
     const handle = await h.start();
     const { type, result } = await failedResult(handle);
     await recordHistory(env.client, handle.workflowId, 'promotion-refused-compensated');
@@ -74,13 +74,13 @@ describe('the DLRN commit point', () => {
     h.world.hold = { by: 'alice', why: 'infra outage' };
     const r = await (await h.start()).result();
     expect(r.outcome).toBe('promoted');
-    expect(h.world.attempts.checkControls ?? 0).toBe(0);
+    expect([h.world.attempts.checkControls ?? 0, h.world.holdsAsked]).toEqual([0, 0]);
   });
 });
 
 describe('compensation results', () => {
   it('a restore that fails for good skips no other, and what stays ahead is named', async () => {
-    h.world.before.promoteDlrnLabel = fail('DlrnUnavailableError', 'DLRN down', { nonRetryable: true });
+    h.world.before.commitDlrnLabel = fail('DlrnUnavailableError', 'DLRN down', { nonRetryable: true });
     const ahead = `qcow2 ${LABEL} -> ${neu}`;
     h.world.before.restoreQcowLinks = fail('CompensationIncomplete', 'could not put qcow2 links back', {
       details: [{ leftAhead: [ahead] }],
@@ -97,7 +97,7 @@ describe('compensation results', () => {
   });
 
   it('everything put back: failed-undone, restored lists both', async () => {
-    h.world.before.promoteDlrnLabel = fail('DlrnUnavailableError', 'DLRN down', { nonRetryable: true });
+    h.world.before.commitDlrnLabel = fail('DlrnUnavailableError', 'DLRN down', { nonRetryable: true });
     const { type, result } = await failedResult(await h.start());
     expect(type).toBe('PromotionFailed');
     expect(result).toMatchObject({ outcome: 'failed-undone', leftAhead: [], error: { step: 'dlrn' } });

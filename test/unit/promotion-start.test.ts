@@ -32,7 +32,7 @@ const runParent = (id: string, over = {}) =>
 
 describe('runPromotion', () => {
   it('returns the result of a refused promotion (no failure to parse), started with REQUEST_CANCEL', async () => {
-    h.world.before.promoteDlrnLabel = fail('DlrnRefused', '410 Gone: hash purged', { nonRetryable: true });
+    h.world.before.commitDlrnLabel = fail('DlrnRefused', '410 Gone: hash purged', { nonRetryable: true });
     const id = `parent-${Date.now()}`;
     const r = await runParent(id);
     expect(r).toMatchObject({
@@ -67,10 +67,11 @@ const LONG: Record<string, number> = {
   qcowLinksAt: 5 * MINUTE,
   promoteQcowImages: 5 * MINUTE,
   restoreQcowLinks: 5 * MINUTE,
-  promoteDlrnLabel: 5 * MINUTE,
+  commitDlrnLabel: 5 * MINUTE,
 };
-/** Quick reads that do not heartbeat: a short start-to-close, so a lost worker costs seconds too. */
-const SHORT = ['labelHeads', 'checkControls'];
+/** Quick reads that do not heartbeat: a short start-to-close, so a lost worker costs seconds too. (The hold check
+ * runs inside commitDlrnLabel.) */
+const SHORT = ['labelHeads'];
 
 const seconds = (d: temporal.api.common.v1.IPayload | { seconds?: unknown } | null | undefined) =>
   d && 'seconds' in d ? Number(d.seconds ?? 0) : 0;
