@@ -17,6 +17,7 @@ import {
   oneConfig,
   parseOptions,
   printJson,
+  temporal,
   usage,
 } from '../cli-kit.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
@@ -102,9 +103,16 @@ export function register(program: Command): void {
           notes: o.notes ?? '',
         };
         const client = DlrnClient.fromEnv(cfg.apiUrl);
-        // The Temporal client (~100 ms of CPU to load) loads while DLRN records the vote (DLRN hashes the password
-        // first), and only once the vote is on the wire: loaded sooner, it would hold the POST back.
-        const controller = evaluate ? onceSent(() => import('../controller.js')) : null;
+        // The Temporal client (~100 ms of CPU to load) loads and connects while DLRN records the vote (DLRN hashes
+        // the password first), and only once the vote is on the wire: loaded sooner, it would hold the POST back.
+        // A connection that fails here fails the signal below, after the vote.
+        const controller = evaluate
+          ? onceSent(async () => {
+              const m = await import('../controller.js');
+              await temporal();
+              return m;
+            })
+          : null;
         const vote = await client
           .reportResult(
             byAgg
