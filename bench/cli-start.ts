@@ -3,6 +3,7 @@
 // arrival; a one-line preload (`node -r`) records the CLI's process start (performance.timeOrigin), so the figure is
 // the CLI's own uptime when its POST arrived (spawnTo…: from the parent's spawn, exec included). The release file is
 // the sandbox's wallaby.yaml; the vote is a failure, so no Temporal server is needed.
+//   npm run bench:cli     (writes bench/results/cli-start.json)
 //   BENCH_CLI_ROOTS="old=/tmp/cli-old,new=." npx tsx bench/cli-start.ts
 // Every root is a checkout (or a copy of bin/, dist/, package.json with node_modules beside it); the roots run
 // alternately, BENCH_RUNS times each (default 25, after 2 warm-up rounds), so load hits them alike.
@@ -165,6 +166,8 @@ async function main() {
     ...Object.fromEntries([...metrics].map(([name, m]) => [name, m.summary()])),
   };
   console.log(JSON.stringify(out, null, 2));
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', 'cli-start.json'), `${JSON.stringify(out, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {
