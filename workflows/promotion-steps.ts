@@ -138,14 +138,9 @@ export async function commitDlrn(
   expectedCurrent: string | null,
   respectHolds?: boolean,
 ) {
-  return dlrnCommit.commitDlrnLabel.executeWithOptions({ summary: `DLRN: ${t.label} → ${t.hash}` }, [
+  return dlrnCommit.commitDlrnLabel.executeWithOptions(dlrnSummary(t), [
     {
-      apiUrl: t.cfg.apiUrl,
-      baseUrl: t.cfg.baseUrl,
-      hash: t.dlrnHash,
-      candidateLabel,
-      label: t.label,
-      createPrevious,
+      ...dlrnStepInput(t, candidateLabel, createPrevious),
       expectedCurrent,
       ...(respectHolds ? { holdsOf: t.where } : {}),
     },
@@ -154,17 +149,20 @@ export async function commitDlrn(
 
 /** The DLRN commit of promotions started before the commit guard (see COMMIT_GUARDED_PATCH). */
 export async function promoteDlrn(t: Target, candidateLabel: string, createPrevious: boolean) {
-  return dlrnCommit.promoteDlrnLabel.executeWithOptions({ summary: `DLRN: ${t.label} → ${t.hash}` }, [
-    {
-      apiUrl: t.cfg.apiUrl,
-      baseUrl: t.cfg.baseUrl,
-      hash: t.dlrnHash,
-      candidateLabel,
-      label: t.label,
-      createPrevious,
-    },
+  return dlrnCommit.promoteDlrnLabel.executeWithOptions(dlrnSummary(t), [
+    dlrnStepInput(t, candidateLabel, createPrevious),
   ]);
 }
+
+const dlrnSummary = (t: Target) => ({ summary: `DLRN: ${t.label} → ${t.hash}` });
+const dlrnStepInput = (t: Target, candidateLabel: string, createPrevious: boolean) => ({
+  apiUrl: t.cfg.apiUrl,
+  baseUrl: t.cfg.baseUrl,
+  hash: t.dlrnHash,
+  candidateLabel,
+  label: t.label,
+  createPrevious,
+});
 
 // ---- compensation ------------------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { fullHash } from '../../domain/hash.js';
 import type { PromotionResult } from '../../workflows/contract.js';
 import type { promotion, PromotionInput } from '../../workflows/promotion.js';
@@ -63,6 +64,30 @@ export async function harness(env: TestWorkflowEnvironment, bundle: WorkflowBund
       worker.shutdown();
       await running;
     },
+  });
+}
+
+/**
+ * A promotion test file's hooks: one server and one worker for the file, a fresh World before each test. `ready`
+ * hands the file its environment and harness once they run.
+ */
+export function promotionSuite(
+  makeEnv: () => Promise<TestWorkflowEnvironment>,
+  ready: (env: TestWorkflowEnvironment, h: Harness) => void,
+): void {
+  let env: TestWorkflowEnvironment | undefined;
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    env = await makeEnv();
+    h = await harness(env, await parentBundle());
+    ready(env, h);
+  }, 120_000);
+  afterAll(async () => {
+    await h?.stop();
+    await env?.teardown();
+  });
+  beforeEach(() => {
+    h!.world = new World();
   });
 }
 

@@ -3,10 +3,10 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { fullHash } from '../../domain/hash.js';
-import { harness, parentBundle, type Harness } from '../helpers/promotion-harness.js';
-import { gate, LABEL, NEW, OLD, untilCancelled, World } from '../helpers/promotion-world.js';
+import { type Harness, promotionSuite } from '../helpers/promotion-harness.js';
+import { gate, LABEL, NEW, OLD, untilCancelled } from '../helpers/promotion-world.js';
 import { localEnv } from '../helpers/workflow-env.js';
 import { recordHistory } from '../helpers/history.js';
 
@@ -14,17 +14,7 @@ const [old, neu] = [fullHash(OLD), fullHash(NEW)];
 let env: TestWorkflowEnvironment;
 let h: Harness;
 
-beforeAll(async () => {
-  env = await localEnv();
-  h = await harness(env, await parentBundle());
-}, 120_000);
-afterAll(async () => {
-  await h?.stop();
-  await env?.teardown();
-});
-beforeEach(() => {
-  h.world = new World();
-});
+promotionSuite(localEnv, (e, x) => ((env = e), (h = x)));
 
 const until = async (ok: () => boolean) => {
   while (!ok()) await new Promise((r) => setTimeout(r, 50));

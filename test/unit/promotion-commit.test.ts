@@ -2,28 +2,18 @@
 // DLRN-only promotion is one activity; with artifacts, nothing reads DLRN between the artifacts and the commit, and
 // verify takes the label's head from the commit. Time-skipping server, fake activities over a small world.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fullHash } from '../../domain/hash.js';
 import { recordHistory } from '../helpers/history.js';
-import { failedResult, harness, parentBundle, type Harness } from '../helpers/promotion-harness.js';
-import { fail, LABEL, NEW, OLD, OLDER, World } from '../helpers/promotion-world.js';
+import { failedResult, type Harness, promotionSuite } from '../helpers/promotion-harness.js';
+import { fail, LABEL, NEW, OLD, OLDER } from '../helpers/promotion-world.js';
 import { timeSkippingEnv } from '../helpers/workflow-env.js';
 
 const [old, neu, older] = [fullHash(OLD), fullHash(NEW), fullHash(OLDER)];
 let env: TestWorkflowEnvironment;
 let h: Harness;
 
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  h = await harness(env, await parentBundle());
-}, 120_000);
-afterAll(async () => {
-  await h?.stop();
-  await env?.teardown();
-});
-beforeEach(() => {
-  h.world = new World();
-});
+promotionSuite(timeSkippingEnv, (e, x) => ((env = e), (h = x)));
 
 /** A stage's DLRN-only promotion of NEW over OLD. */
 const dlrnOnly = () => h.start({ kinds: ['dlrn'], respectHolds: true });

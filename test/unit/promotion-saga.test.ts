@@ -1,9 +1,9 @@
 // The promotion saga on a time-skipping server with fake activities over a small world: the commit point under
 // DLRN failures, refusals and holds; compensation results; kinds DLRN already has; verify after the commit.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fullHash } from '../../domain/hash.js';
-import { currentDetails, failedResult, harness, parentBundle, type Harness } from '../helpers/promotion-harness.js';
+import { currentDetails, failedResult, type Harness, promotionSuite } from '../helpers/promotion-harness.js';
 import { fail, IMAGES, LABEL, NEW, OLD, World } from '../helpers/promotion-world.js';
 import { timeSkippingEnv } from '../helpers/workflow-env.js';
 import { recordHistory } from '../helpers/history.js';
@@ -12,17 +12,7 @@ const [old, neu] = [fullHash(OLD), fullHash(NEW)];
 let env: TestWorkflowEnvironment;
 let h: Harness;
 
-beforeAll(async () => {
-  env = await timeSkippingEnv();
-  h = await harness(env, await parentBundle());
-}, 120_000);
-afterAll(async () => {
-  await h?.stop();
-  await env?.teardown();
-});
-beforeEach(() => {
-  h.world = new World();
-});
+promotionSuite(timeSkippingEnv, (e, x) => ((env = e), (h = x)));
 
 /** Registries, image server and DLRN all at `hash` for the label (nothing ahead, nothing behind). */
 const agreeAt = (w: World, hash: string) => ({

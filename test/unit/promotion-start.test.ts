@@ -2,26 +2,17 @@
 // promotion's result back, and every activity the saga schedules has timeouts sized to its role.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StartPromotionResult } from '../../workflows/start-promotion.js';
-import { harness, input, parentBundle, type Harness } from '../helpers/promotion-harness.js';
+import { input, type Harness, promotionSuite } from '../helpers/promotion-harness.js';
 import { fail, World } from '../helpers/promotion-world.js';
 import { localEnv } from '../helpers/workflow-env.js';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
 
-beforeAll(async () => {
-  env = await localEnv(); // the time-skipping server does not start children with search attributes
-  h = await harness(env, await parentBundle());
-}, 120_000);
-afterAll(async () => {
-  await h?.stop();
-  await env?.teardown();
-});
-beforeEach(() => {
-  h.world = new World();
-});
+// The time-skipping server does not start children with search attributes.
+promotionSuite(localEnv, (e, x) => ((env = e), (h = x)));
 
 const runParent = (id: string, over = {}) =>
   env.client.workflow.execute<(req: unknown) => Promise<StartPromotionResult>>('promotionParent', {
