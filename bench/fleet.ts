@@ -29,6 +29,7 @@ import {
   type Seen,
 } from './lib/dlrn-fleet.js';
 import { breakdown } from './lib/breakdown.js';
+import { dlrnPostCost } from './lib/dlrn-post-cost.js';
 import { historyCounts } from './lib/history-counts.js';
 import { summarizeDir } from './lib/cpu-profile.js';
 import { applyV8Flags, PROCESS_SETTINGS } from '../worker/tuning.js';
@@ -132,11 +133,12 @@ async function main() {
 
   // Every label of every release at the newest hash? (read from DLRN directly, not through the counting proxies)
   const missing: string[] = [];
+  let probeHash: { commit_hash: string; distro_hash: string } | undefined;
   for (const inst of perInst) {
     const dlrn = new DlrnClient({ baseUrl: `http://127.0.0.1:${inst.port}` });
-    const want = fullHash(
-      hashFromPromotion((await dlrn.promotions({ promote_name: 'tripleo-ci-testing', limit: 1 }))[0]!),
-    );
+    const head = (await dlrn.promotions({ promote_name: 'tripleo-ci-testing', limit: 1 }))[0]!;
+    probeHash ??= head;
+    const want = fullHash(hashFromPromotion(head));
     for (const { target } of CHAIN) {
       const row = (await dlrn.promotions({ promote_name: target, limit: 1 }))[0];
       if (!row || fullHash(hashFromPromotion(row)) !== want) missing.push(`${inst.release}:${target}`);
@@ -147,7 +149,21 @@ async function main() {
   for (const i of perInst)
     for (const s of i.seen)
       byEndpoint[`${s.method} ${s.endpoint}`] = (byEndpoint[`${s.method} ${s.endpoint}`] ?? 0) + 1;
-  const posts = perInst.reduce((a, i) => a + i.seen.filter((s) => s.method === 'POST').length, 0);
+  // GraphQL is a POST too, but DLRN asks no password for it.
+  const posts = perInst.reduce(
+    (a, i) => a + i.seen.filter((s) => s.method === 'POST' && s.endpoint !== '/api/graphql').length,
+    0,
+  );
+  // After the run, on the first release's DLRN: its CPU per authenticated POST, hence the floor of the run.
+  const postCost = await dlrnPostCost({
+    port: perInst[0]!.port,
+    pid: perInst[0]!.proc!.pid,
+    user: USER,
+    password,
+    commitHash: probeHash!.commit_hash,
+    distroHash: probeHash!.distro_hash,
+  });
+  const cores = cpus().length;
   const done = [...doneAt.values()].map((d) => d - t0);
 
   // Where the slowest release's time went, from Temporal's histories; and its DLRN requests in time order.
@@ -193,6 +209,12 @@ async function main() {
       perTick: { min: Math.min(...counts), p50: pct(counts, 0.5), max: Math.max(...counts) },
       authenticatedPosts: posts,
       byEndpoint,
+    },
+    // DLRN's CPU on the authenticated POSTs alone, spread over every core: no run of this fleet can be faster.
+    dlrnPostCost: {
+      ...postCost,
+      postsCpuSeconds: Number((posts * postCost.promoteBatchCpuSeconds).toFixed(1)),
+      floorSecondsOnAllCores: Number(((posts * postCost.promoteBatchCpuSeconds) / cores).toFixed(1)),
     },
     temporalWork,
     slowest: { release: slowest, breakdown: slowBreakdown, requestTimeline: join(STATE, 'timeline.txt') },
