@@ -196,12 +196,7 @@ async function commitGuarded(
     return { previous: r.previous, head: r.head, already: r.already };
   } catch (err) {
     if (rootCause(err).type === ErrorCode.LabelMoved) throw err;
-    const now = await s.labelHead(t).catch(() => undefined);
-    if (now !== t.hash) throw err;
-    const why = errorOf('dlrn', err).message;
-    log.warnings.push(`the DLRN step failed (${why}) but ${t.label} is at ${t.hash}: promoted`);
-    log.done('dlrn', `${t.label} is at ${t.hash} (the step's error came after DLRN took it)`);
-    return { previous: before ?? input.expectedCurrent, head: now };
+    return { previous: before ?? input.expectedCurrent, head: await landedDespite(t, err, log) };
   }
 }
 
@@ -222,11 +217,17 @@ async function commit(
     log.done('dlrn', r.promoted ? `previous-${t.label} → ${r.previous ?? '(none)'}` : 'already there');
     return { previous: r.previous };
   } catch (err) {
-    const now = await s.labelHead(t).catch(() => undefined);
-    if (now !== t.hash) throw err;
-    const why = errorOf('dlrn', err).message;
-    log.warnings.push(`the DLRN step failed (${why}) but ${t.label} is at ${t.hash}: promoted`);
-    log.done('dlrn', `${t.label} is at ${t.hash} (the step's error came after DLRN took it)`);
+    await landedDespite(t, err, log);
     return { previous: before };
   }
+}
+
+/** The DLRN step failed: answers the label's head if DLRN took the hash anyway (done), else rethrows the error. */
+async function landedDespite(t: s.Target, err: unknown, log: Progress): Promise<string> {
+  const now = await s.labelHead(t).catch(() => undefined);
+  if (now !== t.hash) throw err;
+  const why = errorOf('dlrn', err).message;
+  log.warnings.push(`the DLRN step failed (${why}) but ${t.label} is at ${t.hash}: promoted`);
+  log.done('dlrn', `${t.label} is at ${t.hash} (the step's error came after DLRN took it)`);
+  return now;
 }
