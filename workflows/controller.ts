@@ -11,6 +11,7 @@ import {
   executeChild,
   isCancellation,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -48,6 +49,11 @@ const acts = proxyActivities<Activities>({
 });
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+// A pass's child workflow ID once carried Date.now(). A worker that rebuilt the controller from history read a clock
+// 924 ms older than replay later did, and the next query failed as nondeterministic. Since this patch the ID is the
+// job's number in this controller chain (continue-as-new keeps counting; a new chain has a new first run ID).
+const PASS_ID_PATCH = 'pass-id-from-job';
 
 /** Only ApplicationFailures leave a handler: anything else would fail the workflow task and wedge the controller. */
 function asFailure(err: unknown): unknown {
@@ -259,8 +265,10 @@ export async function releaseController(input: ControllerInput): Promise<void> {
     { validator: (req) => validate.force(cfg, req) },
   );
 
-  const runPass = async (request: m.RunPassRequest, c: ReleaseConfig): Promise<m.ReleasePassResult> => {
-    const workflowId = `${workflowInfo().workflowId}/pass/${Date.now()}`;
+  const runPass = async (id: number, request: m.RunPassRequest, c: ReleaseConfig): Promise<m.ReleasePassResult> => {
+    const wf = workflowInfo();
+    const key = patched(PASS_ID_PATCH) ? `${wf.firstExecutionRunId.slice(-8)}-${id}` : String(Date.now());
+    const workflowId = `${wf.workflowId}/pass/${key}`;
     if (running) running.workflowId = workflowId;
     const pass = await executeChild(promoteRelease, {
       workflowId,
@@ -334,7 +342,7 @@ export async function releaseController(input: ControllerInput): Promise<void> {
 
   const runJob = async (job: QueuedJob): Promise<unknown> => {
     const c = await loadConfig();
-    return job.kind === 'pass' ? runPass(job.request, c) : runForce(job, c);
+    return job.kind === 'pass' ? runPass(job.id, job.request, c) : runForce(job, c);
   };
 
   const runNext = async (job: QueuedJob) => {
