@@ -16,9 +16,13 @@ export interface LoggedRequest {
   doneAt?: number;
 }
 
-/** What to do with a request: answer it normally, or with a status (and headers), or reset it; after delayMs. */
+/**
+ * What to do with a request: answer it normally, or with a status (and headers), or reset it; after delayMs, or once
+ * `hold` settles. A request whose client went away by then is not applied.
+ */
 export type Fault =
-  { status?: number; headers?: Record<string, string>; reset?: boolean; delayMs?: number } | undefined;
+  | { status?: number; headers?: Record<string, string>; reset?: boolean; delayMs?: number; hold?: Promise<void> }
+  | undefined;
 
 export interface FakeRegistry {
   host: string;
@@ -138,7 +142,8 @@ export async function fakeRegistry(): Promise<FakeRegistry> {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      setTimeout(() => {
+      const after = (go: () => void) => (f?.hold ? void f.hold.then(go) : setTimeout(go, f?.delayMs ?? 0));
+      after(() => {
         if (res.destroyed || req.socket.destroyed) return;
         entry.doneAt = Date.now();
         if (f?.reset) {
@@ -150,7 +155,7 @@ export async function fakeRegistry(): Promise<FakeRegistry> {
         } else {
           entry.outcome = answer(req, res, Buffer.concat(parts));
         }
-      }, f?.delayMs ?? 0);
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -33,8 +33,16 @@ describe('cancel mid-copy', () => {
     const { source, target } = refsOn(reg, 'cancel');
     for (const image of IMAGES) reg.pushImage(`${source.namespace}/${image}`, NEW, `new-${image}`);
     const isManifestPut = (r: { method: string; path: string }) => r.method === 'PUT' && r.path.includes('/manifests/');
-    // Manifest PUTs take 300 ms: the copy is mid-way for a while.
-    reg.fault = (r) => (isManifestPut(r) ? { delayMs: 300 } : undefined);
+    // Manifest PUTs that arrive once one has landed are held until the test lets them go, after the activity ended.
+    // (With a 300 ms delay instead, a loaded CI machine cancelled as the delay ran out, and the fake answered first.)
+    let letGo = () => {};
+    const held = new Promise<void>((r) => (letGo = r));
+    let holding = 0;
+    reg.fault = (r) => {
+      if (!isManifestPut(r) || !reg.log.some((x) => isManifestPut(x) && x.outcome === 201)) return undefined;
+      holding++;
+      return { hold: held };
+    };
     const env = new MockActivityEnvironment();
     const c = createContainerActivities(clients);
     const run = env.run(c.promoteContainerImages, {
@@ -49,16 +57,18 @@ describe('cancel mid-copy', () => {
       () => 'completed',
       (err: unknown) => err,
     );
-    // Cancel once one image's PUTs landed while another PUT is in flight (arrived 50 ms ago, answered in 250 ms).
-    const inFlight = () => reg.log.some((r) => isManifestPut(r) && !r.doneAt && r.at < Date.now() - 50);
-    await waitFor(() => reg.log.some((r) => isManifestPut(r) && r.outcome === 201) && inFlight());
+    // Cancel once one image's PUTs landed while another PUT is in flight.
+    await waitFor(() => holding > 0);
     env.cancel();
     const cancelledAt = Date.now();
-    const err = await outcome;
+    const err = await Promise.race([outcome, sleep(5_000).then(() => 'still running 5 s after the cancel')]);
     const stoppedAfterMs = Date.now() - cancelledAt;
     expect(err).toBeInstanceOf(CancelledFailure);
     expect(stoppedAfterMs).toBeLessThan(500);
-    await sleep(800); // anything still on its way would land now
+    // The held PUTs go on now: a PUT whose client did not go away would land.
+    await sleep(50);
+    letGo();
+    await sleep(100);
     const puts = reg.log.filter(isManifestPut);
     const landedAfter = puts.filter((r) => r.outcome === 201 && r.doneAt! > cancelledAt);
     const startedAfter = puts.filter((r) => r.at > cancelledAt);
@@ -86,8 +96,9 @@ describe('cancel during the qcow2 step', () => {
     const cancelledAt = Date.now();
     const err = await outcome;
     expect(err).toBeInstanceOf(CancelledFailure);
-    // The fake's operation in flight (300 ms) runs out; nothing after it starts.
-    expect(Date.now() - cancelledAt).toBeLessThan(400);
+    // The fake's operation in flight (300 ms) runs out; nothing after it starts. The bound leaves a loaded machine
+    // 250 ms and stays under the 590 ms that one more operation would take.
+    expect(Date.now() - cancelledAt).toBeLessThan(550);
     await sleep(700);
     expect(tree.ops.filter((o) => o.at > cancelledAt)).toEqual([]);
     expect(tree.ops.filter((o) => o.op === 'replaceSymlink')).toEqual([]);
