@@ -2,8 +2,10 @@
 // test server for timers, or a local dev server. Both binaries come from scripts/install.sh (.tools/).
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { ROOT } from '../../scripts/sandbox/stack-env.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { workflowBundle } from './temporal.js';
 
 const TOOLS = process.env.TOOLS_DIR ?? join(ROOT, '.tools');
 export const TEST_SERVER_BIN = join(TOOLS, 'venv-temporal', 'bin', 'temporal-test-server');
@@ -25,4 +27,20 @@ export function localEnv(): Promise<TestWorkflowEnvironment> {
       extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
     },
   });
+}
+
+/**
+ * A workflow test file's hooks: its server (localEnv or timeSkippingEnv) and the workflow bundle are made side by side
+ * before the file's tests, the server is torn down after them. `ready` hands the file its environment.
+ */
+export function workflowEnvSuite(
+  makeEnv: () => Promise<TestWorkflowEnvironment>,
+  ready: (env: TestWorkflowEnvironment) => void,
+): void {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    [env] = await Promise.all([makeEnv(), workflowBundle()]);
+    ready(env);
+  }, 180_000);
+  afterAll(async () => env?.teardown());
 }

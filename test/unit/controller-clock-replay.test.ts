@@ -6,7 +6,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { createTemporalActivities } from '../../activities/temporal.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import * as m from '../../workflows/contract.js';
@@ -14,14 +14,11 @@ import type { releaseController } from '../../workflows/controller.js';
 import { FakeWorld } from '../helpers/fake-world.js';
 import { recordHistory } from '../helpers/history.js';
 import { workflowBundle } from '../helpers/temporal.js';
-import { localEnv } from '../helpers/workflow-env.js';
+import { localEnv, workflowEnvSuite } from '../helpers/workflow-env.js';
 
 vi.setConfig({ testTimeout: 90_000 });
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  [env] = await Promise.all([localEnv(), workflowBundle()]);
-}, 180_000);
-afterAll(async () => env?.teardown());
+workflowEnvSuite(localEnv, (e) => (env = e));
 
 type History = temporal.api.history.v1.IHistory;
 const WFT_STARTED = 6; // EVENT_TYPE_WORKFLOW_TASK_STARTED

@@ -8,7 +8,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { createTemporalActivities } from '../../activities/temporal.js';
 import { fullHash } from '../../domain/hash.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
@@ -16,17 +16,14 @@ import * as m from '../../workflows/contract.js';
 import type { releaseController } from '../../workflows/controller.js';
 import { CHAIN, FakeWorld, JOB, type Fault } from '../helpers/fake-world.js';
 import { workflowBundle } from '../helpers/temporal.js';
-import { localEnv } from '../helpers/workflow-env.js';
+import { localEnv, workflowEnvSuite } from '../helpers/workflow-env.js';
 
 const GRPC_DEADLINE_EXCEEDED = 4;
 const RUNS = Number(process.env.INTERLEAVING_RUNS ?? 25);
 // About 2-6 s a sequence on 2 cores (each starts workflows and restarts workers): the budget follows the count.
 vi.setConfig({ testTimeout: 60_000 + RUNS * 20_000 });
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  [env] = await Promise.all([localEnv(), workflowBundle()]);
-}, 180_000);
-afterAll(async () => env?.teardown());
+workflowEnvSuite(localEnv, (e) => (env = e));
 
 const label = fc.constantFrom(...CHAIN);
 const who = { by: 'fc', why: 'interleaving' };

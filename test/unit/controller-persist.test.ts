@@ -2,21 +2,18 @@
 // same workflow ID finds the hold (from the memo of the newest closed run, read through visibility).
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { createTemporalActivities } from '../../activities/temporal.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import * as m from '../../workflows/contract.js';
 import type { releaseController } from '../../workflows/controller.js';
 import { FakeWorld } from '../helpers/fake-world.js';
 import { workflowBundle } from '../helpers/temporal.js';
-import { localEnv } from '../helpers/workflow-env.js';
+import { localEnv, workflowEnvSuite } from '../helpers/workflow-env.js';
 
 vi.setConfig({ testTimeout: 90_000 });
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  [env] = await Promise.all([localEnv(), workflowBundle()]);
-}, 180_000);
-afterAll(async () => env?.teardown());
+workflowEnvSuite(localEnv, (e) => (env = e));
 
 it('a hold survives terminate and a fresh start of the controller (item 14)', async () => {
   const world = new FakeWorld();

@@ -3,7 +3,7 @@
 // neither starts children with the promoter's search attributes nor lists workflows, and no timer matters here.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import { createTemporalActivities } from '../../activities/temporal.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
@@ -11,15 +11,12 @@ import * as m from '../../workflows/contract.js';
 import type { releaseController } from '../../workflows/controller.js';
 import { FakeWorld } from '../helpers/fake-world.js';
 import { workflowBundle } from '../helpers/temporal.js';
-import { localEnv } from '../helpers/workflow-env.js';
+import { localEnv, workflowEnvSuite } from '../helpers/workflow-env.js';
 import { recordHistory } from '../helpers/history.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  [env] = await Promise.all([localEnv(), workflowBundle()]);
-}, 180_000);
-afterAll(async () => env?.teardown());
+workflowEnvSuite(localEnv, (e) => (env = e));
 
 const who = { by: 'op', why: 'test' };
 const DISTRO = 'centos9';

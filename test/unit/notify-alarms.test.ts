@@ -8,22 +8,18 @@ import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import type { DeliverInput } from '../../activities/notify.js';
 import { fullHash } from '../../domain/hash.js';
 import * as m from '../../workflows/contract.js';
 import { FakeWorld, releaseYaml } from '../helpers/fake-world.js';
-import { workflowBundle } from '../helpers/temporal.js';
-import { timeSkippingEnv } from '../helpers/workflow-env.js';
+import { timeSkippingEnv, workflowEnvSuite } from '../helpers/workflow-env.js';
 import { withReleaseController, type ControllerHandle } from '../helpers/controller-run.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  [env] = await Promise.all([timeSkippingEnv(), workflowBundle()]);
-}, 120_000);
-afterAll(async () => env?.teardown());
+workflowEnvSuite(timeSkippingEnv, (e) => (env = e));
 
 const DAY = 86400;
 const LABEL = 'current-tripleo';

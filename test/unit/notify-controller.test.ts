@@ -4,7 +4,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import type { DeliverInput } from '../../activities/notify.js';
 import { fullHash } from '../../domain/hash.js';
@@ -12,15 +12,11 @@ import * as m from '../../workflows/contract.js';
 import { withReleaseController, type ControllerHandle } from '../helpers/controller-run.js';
 import { recordHistory } from '../helpers/history.js';
 import { CHAIN, FakeWorld, releaseYaml } from '../helpers/fake-world.js';
-import { workflowBundle } from '../helpers/temporal.js';
-import { localEnv } from '../helpers/workflow-env.js';
+import { localEnv, workflowEnvSuite } from '../helpers/workflow-env.js';
 
 vi.setConfig({ testTimeout: 30_000 });
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  [env] = await Promise.all([localEnv(), workflowBundle()]);
-}, 120_000);
-afterAll(async () => env?.teardown());
+workflowEnvSuite(localEnv, (e) => (env = e));
 
 // The fake world's label rows are from 2023: a stale_after of ten years keeps the alarms quiet here.
 const NOTIFY = `notifications:

@@ -3,7 +3,7 @@
 // continuing as new (AUTO_UPGRADE for its first task), carrying its controls.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createTemporalActivities } from '../../activities/temporal.js';
 import { releaseWorkflowId } from '../../domain/promotion.js';
 import * as m from '../../workflows/contract.js';
@@ -11,13 +11,10 @@ import type { releaseController } from '../../workflows/controller.js';
 import { deploymentOptions, setCurrentVersion, type VersioningSettings } from '../../worker/versioning.js';
 import { FakeWorld } from '../helpers/fake-world.js';
 import { workflowBundle } from '../helpers/temporal.js';
-import { localEnv } from '../helpers/workflow-env.js';
+import { localEnv, workflowEnvSuite } from '../helpers/workflow-env.js';
 
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  [env] = await Promise.all([localEnv(), workflowBundle()]);
-}, 180_000);
-afterAll(async () => env?.teardown());
+workflowEnvSuite(localEnv, (e) => (env = e));
 
 const version = (buildId: string): VersioningSettings => ({
   deploymentName: 'rdo-promoter-test',
